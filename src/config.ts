@@ -1,0 +1,262 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const DEFAULT_USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 pantau-lpse/0.1';
+
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const timeZone = z.string().refine(isTimeZone, 'unknown time zone');
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+const checkSchema = z
+  .object({
+    /** How often a watched (configured or subscribed) portal is checked. */
+    intervalSeconds: z.number().int().min(1).default(60),
+    /** How often catalog portals that no chat subscribes to are checked. */
+    catalogIntervalSeconds: z.number().int().min(1).default(900),
+    timeoutSeconds: z.number().positive().max(300).default(20),
+    failuresToDown: z.number().int().min(1).default(2),
+    successesToUp: z.number().int().min(1).default(2),
+    /** Per origin (scheme, host and port). */
+    maxRequestsPerSecondPerHost: z.number().positive().default(2),
+    maxConcurrentPerHost: z.number().int().min(1).default(4),
+    /** Checks in flight at once over all origins. */
+    maxConcurrency: z.number().int().min(1).default(32),
+    degradedLatencyMs: z.number().int().positive().default(8000),
+    certWarningDays: z.number().int().min(0).default(14),
+    maxBodyBytes: z.number().int().min(1024).default(2_000_000),
+    maxRedirects: z.number().int().min(0).max(20).default(5),
+    userAgent: z.string().min(1).default(DEFAULT_USER_AGENT),
+    /** Addresses that must answer for the monitor to trust its own network; empty = judge from the cycle. */
+    referenceUrls: z.array(z.url()).default([]),
+  })
+  .strict();
+
+const portalSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _ only'),
+    name: z.string().min(1),
+    url: z.url({ protocol: /^https?$/ }),
+    aliases: z.array(z.string().min(1)).default([]),
+    province: z.string().nullable().default(null),
+    /** For portals that are not SPSE: text their healthy page contains. */
+    expectText: z.string().min(1).optional(),
+  })
+  .strict();
+
+const maintenanceSchema = z
+  .object({
+    /** Portal ids, or `all`. */
+    portals: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]),
+    reason: z.string().default(''),
+    timezone: timeZone.optional(),
+    /** One-off window, local time `YYYY-MM-DDTHH:MM` (or with an explicit offset). */
+    start: z.string().optional(),
+    end: z.string().optional(),
+    /** Recurring window on the given weekdays, local time. */
+    weekly: z
+      .object({ days: z.array(z.enum(WEEKDAYS)).min(1), from: timeOfDay, to: timeOfDay })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((m) => (m.start && m.end) || m.weekly, { message: 'needs start and end, or weekly' });
+
+const configSchema = z
+  .object({
+    timezone: timeZone.default('Asia/Jakarta'),
+    /** Language of chats that have not chosen one, and of the status page without ?lang. */
+    language: z.enum(['id', 'en']).default('id'),
+    check: checkSchema.default(checkSchema.parse({})),
+    portals: z.array(portalSchema).min(1).optional(),
+    maintenance: z.array(maintenanceSchema).default([]),
+    history: z
+      .object({
+        incidentRetentionDays: z.number().int().min(365).default(400),
+        bucketRetentionDays: z.number().int().min(35).max(120).default(35),
+      })
+      .strict()
+      .default({ incidentRetentionDays: 400, bucketRetentionDays: 35 }),
+    /** Public address of the status page, used for links in alerts. */
+    publicUrl: z.url().optional(),
+  })
+  .strict();
+
+export type FileConfig = z.infer<typeof configSchema>;
+export type CheckConfig = FileConfig['check'];
+export type ConfiguredPortal = z.infer<typeof portalSchema>;
+export type MaintenanceConfig = z.infer<typeof maintenanceSchema>;
+
+/** Everything that comes from the environment. Secrets stay here and are never logged. */
+export interface EnvConfig {
+  httpPort: number;
+  storeUrl: string;
+  telegramToken: string | null;
+  telegramApiRoot: string | null;
+  discordToken: string | null;
+  discordApiRoot: string | null;
+  discordApplicationId: string | null;
+  discordGuildId: string | null;
+  ownerIds: string[];
+  logLevel: string;
+  instanceId: string;
+}
+
+export interface Config extends FileConfig {
+  source: string;
+  env: EnvConfig;
+}
+
+/** A config that cannot be used: names the file, the path inside it and what is wrong. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`Invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options);
+  }
+}
+
+/** `portals[3].url` from a zod issue path. */
+function formatPath(issuePath: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of issuePath) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(top level)';
+}
+
+function readEnv(env: Record<string, string | undefined>, source: string): EnvConfig {
+  const problems: string[] = [];
+  const text = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : null;
+  };
+  const portText = text('HTTP_PORT') ?? text('PORT') ?? '8080';
+  const httpPort = Number(portText);
+  if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) problems.push(`HTTP_PORT: "${portText}" is not a port number`);
+  const storeUrl = text('STORE_URL') ?? 'sqlite://data/pantau.sqlite';
+  if (!/^(sqlite|redis|rediss|postgres|postgresql|memory):\/\//.test(storeUrl)) {
+    problems.push('STORE_URL: expected sqlite://path, redis://…, postgresql://… or memory://');
+  }
+  const ownerIds = (text('BOT_OWNER_IDS') ?? '').split(/[\s,]+/).filter(Boolean);
+  if (problems.length) throw new ConfigError(`${source} (environment)`, problems);
+  return {
+    httpPort,
+    storeUrl,
+    telegramToken: text('TELEGRAM_BOT_TOKEN'),
+    telegramApiRoot: text('TELEGRAM_API_ROOT'),
+    discordToken: text('DISCORD_TOKEN'),
+    discordApiRoot: text('DISCORD_API_ROOT'),
+    discordApplicationId: text('DISCORD_APPLICATION_ID'),
+    discordGuildId: text('DISCORD_GUILD_ID'),
+    ownerIds,
+    logLevel: text('LOG_LEVEL') ?? 'info',
+    instanceId: text('INSTANCE_ID') ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+  };
+}
+
+/**
+ * Pure: parses a config text (YAML, or JSON which YAML accepts) and the environment into a
+ * validated Config. Throws ConfigError naming `source`, each problem's path and what is wrong.
+ */
+export function loadConfig(text: string, env: Record<string, string | undefined>, source = 'config'): Config {
+  let raw: unknown;
+  try {
+    raw = text.trim() === '' ? {} : parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    throw new ConfigError(source, [`not valid YAML/JSON: ${(error as Error).message.split('\n')[0]}`], { cause: error });
+  }
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(source, ['(top level): expected a mapping of keys']);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      source,
+      parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+      { cause: parsed.error },
+    );
+  }
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  parsed.data.portals?.forEach((portal, index) => {
+    if (seen.has(portal.id)) problems.push(`portals[${index}].id: duplicate id "${portal.id}"`);
+    seen.add(portal.id);
+  });
+  parsed.data.maintenance.forEach((window, index) => {
+    for (const key of ['start', 'end'] as const) {
+      const value = window[key];
+      if (value !== undefined && Number.isNaN(parseLocalTime(value, window.timezone ?? parsed.data.timezone))) {
+        problems.push(`maintenance[${index}].${key}: "${value}" is not a date and time (YYYY-MM-DDTHH:MM)`);
+      }
+    }
+  });
+  if (problems.length) throw new ConfigError(source, problems);
+  return { ...parsed.data, source, env: readEnv(env, source) };
+}
+
+/**
+ * Reads `CONFIG_PATH` (default `config/pantau.yaml`). A missing default file means "all defaults";
+ * a missing file the user named is an error.
+ */
+export function readConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const named = env.CONFIG_PATH?.trim();
+  const file = path.resolve(cwd, named || 'config/pantau.yaml');
+  if (!existsSync(file)) {
+    if (named) throw new ConfigError(file, ['file not found (CONFIG_PATH)']);
+    return loadConfig('', env, '(defaults)');
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [`cannot be read: ${(error as Error).message}`], { cause: error });
+  }
+  return loadConfig(text, env, file);
+}
+
+/** Offset of `zone` from UTC at instant `utcMs`, in ms. */
+export function zoneOffsetMs(zone: string, utcMs: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(utcMs));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** Parses `YYYY-MM-DDTHH:MM` (or a space) as local time in `zone`; an explicit offset wins. NaN if invalid. */
+export function parseLocalTime(value: string, zone: string): number {
+  const trimmed = value.trim().replace(' ', 'T');
+  if (/(Z|[+-]\d\d:?\d\d)$/.test(trimmed)) return Date.parse(trimmed);
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(trimmed);
+  if (!match) return NaN;
+  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
+  const asUtc = Date.UTC(y!, mo! - 1, d!, h!, mi!, Number.isNaN(s) ? 0 : s!);
+  // Two passes settle the offset even across a DST change (Indonesia has none, users elsewhere may).
+  let guess = asUtc - zoneOffsetMs(zone, asUtc);
+  guess = asUtc - zoneOffsetMs(zone, guess);
+  return guess;
+}
+
+export { WEEKDAYS };

@@ -1,0 +1,49 @@
+import type { Incident, Portal } from './types.js';
+import { isoWithOffset } from './time.js';
+
+/** Stable CSV columns (public interface: documented in the README; append, never reorder). */
+export const INCIDENT_CSV_COLUMNS = [
+  'incident_id',
+  'portal_id',
+  'portal_name',
+  'started_at',
+  'ended_at',
+  'duration_seconds',
+  'cause',
+  'http_status',
+  'error_code',
+  'error_code_estimate',
+  'checks_failed',
+] as const;
+
+function cell(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  // Quote per RFC 4180, and defuse spreadsheet formulas in text cells.
+  const safe = /^[=+\-@]/.test(text) && typeof value === 'string' ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** One row per incident, oldest first; open incidents have an empty end and duration. */
+export function incidentsCsv(portal: Portal, incidents: Incident[], zone: string): string {
+  const rows = [...incidents]
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+    .map((i) =>
+      [
+        i.id,
+        portal.id,
+        portal.name,
+        isoWithOffset(Date.parse(i.startedAt), zone),
+        i.endedAt ? isoWithOffset(Date.parse(i.endedAt), zone) : null,
+        i.durationMs === null ? null : Math.round(i.durationMs / 1000),
+        i.cause,
+        i.httpStatus,
+        i.errorCode,
+        i.errorCodeEstimate ? isoWithOffset(Date.parse(i.errorCodeEstimate), zone) : null,
+        i.checksFailed,
+      ]
+        .map(cell)
+        .join(','),
+    );
+  return `${[INCIDENT_CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
+}

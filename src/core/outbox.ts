@@ -1,0 +1,266 @@
+import type { Logger } from 'pino';
+import type { OutboxBatch, OutboxMessage, OutboxStore } from '../store/outbox-store.js';
+import type { ChatRecord, SubscriptionStore } from '../store/subscription-store.js';
+import { DeliveryError, type Alert, type AlertItem, type Language, type Notifier } from './delivery.js';
+import type { Portal } from './types.js';
+
+export interface OutboxOptions {
+  store: OutboxStore;
+  subscriptions: SubscriptionStore;
+  notifiers: Notifier[];
+  portal: (id: string) => Portal | undefined;
+  defaultLanguage: Language;
+  timezone: string;
+  publicUrl: string | null;
+  logger: Logger;
+  /** Messages in flight at once; each notifier keeps its platform's own rate. */
+  concurrency?: number;
+  /** A message that keeps failing transiently is dropped (and logged) after this long. */
+  maxRetryAgeMs?: number;
+  onDelivered?: (platform: string, result: string) => void;
+}
+
+export interface Outbox {
+  enqueue(batch: OutboxBatch): Promise<void>;
+  /** Loads what an earlier run left unsent and starts delivering. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Resolves when nothing is queued or in flight (for tests and graceful stops). */
+  idle(): Promise<void>;
+  pending(): number;
+}
+
+interface WorkItem {
+  batch: OutboxBatch;
+  message: OutboxMessage;
+  attempt: number;
+  notBefore: number;
+  firstTriedAt: number;
+}
+
+const backoffMs = (attempt: number) => Math.min(300_000, 1000 * 2 ** Math.min(attempt, 9));
+
+/**
+ * Delivers outbox batches exactly once per chat: a message is marked done only after its platform
+ * accepted it (or refused it for good), markers are written in small group commits, and a batch is
+ * dropped only when all of its messages are marked. Rate limits wait; nothing is dropped for them.
+ */
+export function createOutbox(options: OutboxOptions): Outbox {
+  const { store, logger } = options;
+  const concurrency = options.concurrency ?? 32;
+  const maxRetryAgeMs = options.maxRetryAgeMs ?? 24 * 3_600_000;
+  const notifiers = new Map(options.notifiers.map((n) => [n.platform, n]));
+  const queue: WorkItem[] = [];
+  const remaining = new Map<string, number>();
+  let inFlight = 0;
+  let running = false;
+  let timer: NodeJS.Timeout | null = null;
+  let marks: Array<{ key: string; result: string; batchId: string }> = [];
+  let flushing: Promise<void> | null = null;
+  let idleWaiters: Array<() => void> = [];
+  const transitionsById = new WeakMap<OutboxBatch, Map<string, OutboxBatch['transitions'][number]>>();
+
+  function renderAlert(batch: OutboxBatch, message: OutboxMessage, record: ChatRecord | undefined): Alert | null {
+    let byId = transitionsById.get(batch);
+    if (!byId) transitionsById.set(batch, (byId = new Map(batch.transitions.map((t) => [t.id, t]))));
+    const items: AlertItem[] = [];
+    for (const id of message.transitionIds) {
+      const transition = byId.get(id);
+      const portal = transition && options.portal(transition.portalId);
+      if (transition && portal) items.push({ transition, portal });
+    }
+    if (items.length === 0) return null;
+    return {
+      chat: message.chat,
+      language: record?.language ?? options.defaultLanguage,
+      timezone: options.timezone,
+      publicUrl: options.publicUrl,
+      items,
+    };
+  }
+
+  function settle(item: WorkItem, result: string) {
+    marks.push({ key: item.message.key, result, batchId: item.batch.id });
+    options.onDelivered?.(item.message.chat.platform, result);
+    void flush();
+  }
+
+  async function flush(): Promise<void> {
+    if (flushing) return flushing;
+    if (marks.length === 0) return;
+    const taking = marks;
+    marks = [];
+    flushing = (async () => {
+      try {
+        await store.markDone(taking);
+        for (const mark of taking) {
+          const left = (remaining.get(mark.batchId) ?? 1) - 1;
+          remaining.set(mark.batchId, left);
+          if (left <= 0) {
+            remaining.delete(mark.batchId);
+            await store.complete(mark.batchId);
+          }
+        }
+      } catch (error) {
+        // Not written: the messages were sent, so keep the marks and write them again.
+        logger.error({ err: error }, 'could not record delivered alerts; retrying');
+        marks = [...taking, ...marks];
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      } finally {
+        flushing = null;
+      }
+      if (marks.length) await flush();
+      checkIdle();
+    })();
+    return flushing;
+  }
+
+  function checkIdle() {
+    if (queue.length === 0 && inFlight === 0 && marks.length === 0 && !flushing) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      waiters.forEach((resolve) => resolve());
+    }
+  }
+
+  async function attempt(item: WorkItem) {
+    const { message } = item;
+    const notifier = notifiers.get(message.chat.platform);
+    const log = logger.child({ chat: `${message.chat.platform}:${message.chat.chatId}`, key: message.key });
+    if (!notifier) {
+      log.warn('no notifier for this platform is running (token not set); alert not sent');
+      settle(item, 'no_platform');
+      return;
+    }
+    const record = options.subscriptions.get(message.chat);
+    const alert = renderAlert(item.batch, message, record);
+    if (!alert) {
+      settle(item, 'empty');
+      return;
+    }
+    try {
+      await notifier.deliver(alert);
+      settle(item, 'sent');
+    } catch (error) {
+      if (!(error instanceof DeliveryError)) {
+        log.error({ err: error }, 'unexpected error while delivering an alert; will retry');
+        retry(item, backoffMs(item.attempt));
+        return;
+      }
+      switch (error.kind) {
+        case 'rate_limited':
+          log.warn({ retryAfterMs: error.details.retryAfterMs }, 'rate limited by the platform; waiting');
+          retry(item, error.details.retryAfterMs ?? 1000, false);
+          return;
+        case 'transient':
+          if (Date.now() - item.firstTriedAt > maxRetryAgeMs) {
+            log.error({ err: error }, 'alert dropped after retrying for too long');
+            settle(item, 'expired');
+          } else {
+            log.warn({ err: error, attempt: item.attempt }, 'delivery failed; will retry');
+            retry(item, backoffMs(item.attempt));
+          }
+          return;
+        case 'gone': {
+          const removed = await options.subscriptions.removeChat(message.chat);
+          log.warn({ reason: error.message, portals: removed?.portals ?? [] }, 'chat is gone; its subscriptions were removed');
+          settle(item, 'gone');
+          return;
+        }
+        case 'moved': {
+          const newChatId = error.details.newChatId!;
+          await options.subscriptions.moveChat(message.chat.platform, message.chat.chatId, newChatId);
+          log.info({ newChatId }, 'chat moved; subscriptions follow it and the alert is sent there');
+          item.message = { ...message, chat: { ...message.chat, chatId: newChatId } };
+          retry(item, 0, false);
+          return;
+        }
+        case 'thread_gone':
+          log.info('topic not found; sending to the chat itself');
+          item.message = { ...message, chat: { ...message.chat, threadId: null } };
+          retry(item, 0, false);
+          return;
+        case 'rejected':
+          log.error({ err: error }, 'platform refused the alert; dropped');
+          settle(item, 'rejected');
+          return;
+      }
+    }
+  }
+
+  function retry(item: WorkItem, delayMs: number, countsAsAttempt = true) {
+    if (countsAsAttempt) item.attempt += 1;
+    item.notBefore = Date.now() + delayMs;
+    queue.push(item);
+  }
+
+  function pump() {
+    if (!running) return;
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    const now = Date.now();
+    let soonest = Infinity;
+    for (let i = 0; i < queue.length && inFlight < concurrency; ) {
+      const item = queue[i]!;
+      if (item.notBefore <= now) {
+        queue.splice(i, 1);
+        inFlight++;
+        void attempt(item).finally(() => {
+          inFlight--;
+          pump();
+          checkIdle();
+        });
+      } else {
+        soonest = Math.min(soonest, item.notBefore);
+        i++;
+      }
+    }
+    if (soonest !== Infinity) timer = setTimeout(pump, Math.max(0, soonest - Date.now()));
+  }
+
+  async function schedule(batch: OutboxBatch) {
+    const done = await store.doneKeys(batch);
+    const todo = batch.messages.filter((m) => !done.has(m.key));
+    if (todo.length === 0) {
+      await store.complete(batch.id);
+      return;
+    }
+    remaining.set(batch.id, todo.length);
+    const now = Date.now();
+    for (const message of todo) queue.push({ batch, message, attempt: 0, notBefore: now, firstTriedAt: now });
+    pump();
+  }
+
+  return {
+    async enqueue(batch) {
+      const added = await store.add(batch);
+      if (!added) return;
+      if (batch.messages.length === 0) {
+        await store.complete(batch.id);
+        return;
+      }
+      if (running) await schedule(batch);
+    },
+    async start() {
+      running = true;
+      const batches = await store.pendingBatches();
+      if (batches.length) logger.info({ batches: batches.length }, 'resuming undelivered alerts');
+      for (const batch of batches) await schedule(batch);
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await flush();
+    },
+    idle() {
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        checkIdle();
+      });
+    },
+    pending: () => queue.length + inFlight,
+  };
+}

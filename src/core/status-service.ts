@@ -1,0 +1,106 @@
+import type { HistoryStore, LatencyStats, Uptime } from '../store/history-store.js';
+import type { StateStore } from '../store/state-store.js';
+import { initialStatus, type PortalStatus } from './state-machine.js';
+import type { Cause, Clock, Incident, Portal, PortalState } from './types.js';
+
+/** A portal as the JSON API, the status page and /status show it. Field names are public interface. */
+export interface PortalView {
+  id: string;
+  name: string;
+  url: string;
+  province: string | null;
+  kind: string | null;
+  state: PortalState;
+  cause: Cause;
+  httpStatus: number | null;
+  errorCode: string | null;
+  errorCodeEstimate: string | null;
+  detail: string;
+  since: string;
+  lastCheckedAt: string | null;
+  latencyMs: number | null;
+  uptime: Uptime;
+}
+
+export interface PortalDetailView extends PortalView {
+  incidents: Incident[];
+  openIncident: Incident | null;
+  latency: LatencyStats;
+}
+
+export interface StatusService {
+  watchedPortals(): Portal[];
+  list(): Promise<PortalView[]>;
+  views(portals: Portal[]): Promise<PortalView[]>;
+  detail(portal: Portal, incidentLimit?: number): Promise<PortalDetailView>;
+}
+
+/**
+ * Reads what the monitor knows, for every surface that shows it. The monitor's in-memory states
+ * are used when this instance runs the checks; a standby replica reads the shared store.
+ */
+export function createStatusService(options: {
+  watched: () => Portal[];
+  states: StateStore;
+  history: HistoryStore;
+  live?: () => Map<string, PortalStatus>;
+  clock: Clock;
+}): StatusService {
+  async function statusesOf(ids: string[]): Promise<Map<string, PortalStatus>> {
+    const live = options.live?.();
+    const out = new Map<string, PortalStatus>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const status = live?.get(id);
+      if (status) out.set(id, status);
+      else missing.push(id);
+    }
+    if (missing.length) for (const [id, status] of await options.states.getMany(missing)) out.set(id, status);
+    return out;
+  }
+
+  function view(portal: Portal, status: PortalStatus, uptime: Uptime): PortalView {
+    return {
+      id: portal.id,
+      name: portal.name,
+      url: portal.url,
+      province: portal.province,
+      kind: portal.kind,
+      state: status.state,
+      cause: status.cause,
+      httpStatus: status.httpStatus,
+      errorCode: status.errorCode,
+      errorCodeEstimate: status.errorCodeEstimate,
+      detail: status.detail,
+      since: status.since,
+      lastCheckedAt: status.lastCheckedAt,
+      latencyMs: status.latencyMs,
+      uptime,
+    };
+  }
+
+  async function views(portals: Portal[]): Promise<PortalView[]> {
+    const now = options.clock.now();
+    const ids = portals.map((p) => p.id);
+    const [statuses, uptimes] = await Promise.all([statusesOf(ids), options.history.uptimeMany(ids, now)]);
+    return portals.map((portal) =>
+      view(portal, statuses.get(portal.id) ?? initialStatus(portal.id, now), uptimes.get(portal.id) ?? { h24: null, d7: null, d30: null }),
+    );
+  }
+
+  return {
+    watchedPortals: options.watched,
+    list: () => views(options.watched()),
+    views,
+    async detail(portal, incidentLimit = 20) {
+      const now = options.clock.now();
+      const [[base], incidents, latency, statuses] = await Promise.all([
+        views([portal]),
+        options.history.incidents(portal.id, incidentLimit),
+        options.history.latency(portal.id, now),
+        statusesOf([portal.id]),
+      ]);
+      return { ...base!, incidents, openIncident: statuses.get(portal.id)?.openIncident ?? null, latency };
+    },
+  };
+}

@@ -1,0 +1,260 @@
+import type Keyv from 'keyv';
+import { z } from 'zod';
+import { incidentSchema } from '../core/state-machine.js';
+import type { Incident, ObservedState } from '../core/types.js';
+import { createTypedAccess } from './typed.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Upper bounds (ms) of the latency histogram kept per hour; percentiles are read from it. */
+export const LATENCY_BOUNDS_MS = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 20000, Infinity];
+const DAILY_DAYS_KEPT = 90;
+
+const hourSchema = z.object({
+  checks: z.number(),
+  failures: z.number(),
+  latencySumMs: z.number(),
+  latencyCount: z.number(),
+  histogram: z.array(z.number()),
+});
+type HourBucket = z.infer<typeof hourSchema>;
+const dayRecordSchema = z.object({ day: z.string(), hours: z.record(z.string(), hourSchema) });
+type DayRecord = z.infer<typeof dayRecordSchema>;
+const dailySchema = z.array(z.object({ day: z.string(), checks: z.number(), failures: z.number() }));
+export type DailySummary = z.infer<typeof dailySchema>[number];
+
+export interface CheckSample {
+  portalId: string;
+  at: number;
+  observed: ObservedState;
+  latencyMs: number | null;
+}
+
+export interface Uptime {
+  /** Fractions 0–1, or null when nothing was checked in the period. */
+  h24: number | null;
+  d7: number | null;
+  d30: number | null;
+}
+
+export interface LatencyStats {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  /** Average latency per hour, oldest first, null for hours without a check. */
+  hourly: Array<number | null>;
+}
+
+export interface HistoryStore {
+  upsertIncidents(incidents: Incident[]): Promise<void>;
+  incidents(portalId: string, limit?: number): Promise<Incident[]>;
+  recordChecks(samples: CheckSample[]): Promise<void>;
+  uptime(portalId: string, now: number): Promise<Uptime>;
+  uptimeMany(portalIds: string[], now: number): Promise<Map<string, Uptime>>;
+  latency(portalId: string, now: number, hours?: number): Promise<LatencyStats>;
+  daily(portalId: string, now: number, days?: number): Promise<DailySummary[]>;
+}
+
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * Incidents (newest last, kept `incidentRetentionDays`) and check buckets: hourly with a latency
+ * histogram (kept `bucketRetentionDays` by store TTL) and a 90-day daily summary per portal.
+ * Blocked checks say nothing about the portal, so they count neither as checks nor as failures.
+ */
+export function createHistoryStore(
+  keyv: Keyv,
+  options: { incidentRetentionDays: number; bucketRetentionDays: number },
+): HistoryStore {
+  const access = createTypedAccess(keyv);
+  const incidentsKey = (portalId: string) => `incidents:${portalId}`;
+  const hourlyKey = (portalId: string, day: string) => `hourly:${portalId}:${day}`;
+  const dailyKey = (portalId: string) => `daily:${portalId}`;
+  const bucketTtl = options.bucketRetentionDays * DAY_MS;
+  const incidentSchemaList = z.array(incidentSchema);
+
+  // Hot copies of what is written every cycle; the store stays the truth for other replicas.
+  const hourlyCache = new Map<string, DayRecord>();
+  const dailyCache = new Map<string, DailySummary[]>();
+
+  async function loadHourly(keys: string[]): Promise<Map<string, DayRecord | undefined>> {
+    const out = new Map<string, DayRecord | undefined>();
+    const missing = keys.filter((key) => {
+      const cached = hourlyCache.get(key);
+      if (cached) out.set(key, cached);
+      return !cached;
+    });
+    const values = await access.getMany(dayRecordSchema, missing);
+    missing.forEach((key, index) => out.set(key, values[index]));
+    return out;
+  }
+
+  async function loadDaily(portalIds: string[]): Promise<Map<string, DailySummary[]>> {
+    const out = new Map<string, DailySummary[]>();
+    const missing = portalIds.filter((id) => {
+      const cached = dailyCache.get(id);
+      if (cached) out.set(id, cached);
+      return !cached;
+    });
+    const values = await access.getMany(dailySchema, missing.map(dailyKey));
+    missing.forEach((id, index) => out.set(id, values[index] ?? []));
+    return out;
+  }
+
+  function ratio(checks: number, failures: number): number | null {
+    return checks === 0 ? null : (checks - failures) / checks;
+  }
+
+  function hoursIn(record: DayRecord | undefined, fromMs: number, toMs: number): HourBucket[] {
+    if (!record) return [];
+    const dayStart = Date.parse(`${record.day}T00:00:00Z`);
+    return Object.entries(record.hours)
+      .filter(([hour]) => {
+        const start = dayStart + Number(hour) * HOUR_MS;
+        return start + HOUR_MS > fromMs && start <= toMs;
+      })
+      .map(([, bucket]) => bucket);
+  }
+
+  async function uptimeMany(portalIds: string[], now: number): Promise<Map<string, Uptime>> {
+    const today = dayOf(now);
+    const yesterday = dayOf(now - DAY_MS);
+    const hourly = await loadHourly(portalIds.flatMap((id) => [hourlyKey(id, today), hourlyKey(id, yesterday)]));
+    const daily = await loadDaily(portalIds);
+    const out = new Map<string, Uptime>();
+    for (const id of portalIds) {
+      const buckets = [
+        ...hoursIn(hourly.get(hourlyKey(id, yesterday)), now - DAY_MS, now),
+        ...hoursIn(hourly.get(hourlyKey(id, today)), now - DAY_MS, now),
+      ];
+      const h24 = ratio(
+        buckets.reduce((sum, b) => sum + b.checks, 0),
+        buckets.reduce((sum, b) => sum + b.failures, 0),
+      );
+      const days = daily.get(id) ?? [];
+      const within = (n: number) => {
+        const from = dayOf(now - (n - 1) * DAY_MS);
+        const picked = days.filter((d) => d.day >= from);
+        return ratio(
+          picked.reduce((sum, d) => sum + d.checks, 0),
+          picked.reduce((sum, d) => sum + d.failures, 0),
+        );
+      };
+      out.set(id, { h24, d7: within(7), d30: within(30) });
+    }
+    return out;
+  }
+
+  return {
+    async upsertIncidents(incidents) {
+      const byPortal = new Map<string, Incident[]>();
+      for (const incident of incidents) byPortal.set(incident.portalId, [...(byPortal.get(incident.portalId) ?? []), incident]);
+      for (const [portalId, changed] of byPortal) {
+        const existing = (await access.get(incidentSchemaList, incidentsKey(portalId))) ?? [];
+        const cutoff = Date.now() - options.incidentRetentionDays * DAY_MS;
+        const merged = existing.filter((i) => !changed.some((c) => c.id === i.id));
+        merged.push(...changed);
+        merged.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+        await access.set(
+          incidentsKey(portalId),
+          merged.filter((i) => i.endedAt === null || Date.parse(i.endedAt) >= cutoff),
+        );
+      }
+    },
+    async incidents(portalId, limit) {
+      const all = (await access.get(incidentSchemaList, incidentsKey(portalId))) ?? [];
+      const newestFirst = all.reverse();
+      return limit === undefined ? newestFirst : newestFirst.slice(0, limit);
+    },
+    async recordChecks(samples) {
+      const counted = samples.filter((s) => s.observed !== 'blocked');
+      if (counted.length === 0) return;
+      const hourly = await loadHourly(counted.map((s) => hourlyKey(s.portalId, dayOf(s.at))));
+      const daily = await loadDaily([...new Set(counted.map((s) => s.portalId))]);
+      const touchedHourly = new Set<string>();
+      const touchedDaily = new Set<string>();
+      for (const sample of counted) {
+        const day = dayOf(sample.at);
+        const key = hourlyKey(sample.portalId, day);
+        const record = hourly.get(key) ?? { day, hours: {} };
+        hourly.set(key, record);
+        const hour = String(new Date(sample.at).getUTCHours());
+        const bucket = (record.hours[hour] ??= {
+          checks: 0,
+          failures: 0,
+          latencySumMs: 0,
+          latencyCount: 0,
+          histogram: LATENCY_BOUNDS_MS.map(() => 0),
+        });
+        const failed = sample.observed === 'down';
+        bucket.checks += 1;
+        if (failed) bucket.failures += 1;
+        if (sample.latencyMs !== null && !failed) {
+          bucket.latencySumMs += sample.latencyMs;
+          bucket.latencyCount += 1;
+          const slot = LATENCY_BOUNDS_MS.findIndex((bound) => sample.latencyMs! <= bound);
+          bucket.histogram[slot] = (bucket.histogram[slot] ?? 0) + 1;
+        }
+        touchedHourly.add(key);
+
+        const days = daily.get(sample.portalId) ?? [];
+        let entry = days.find((d) => d.day === day);
+        if (!entry) {
+          entry = { day, checks: 0, failures: 0 };
+          days.push(entry);
+          days.sort((a, b) => a.day.localeCompare(b.day));
+          if (days.length > DAILY_DAYS_KEPT) days.splice(0, days.length - DAILY_DAYS_KEPT);
+        }
+        entry.checks += 1;
+        if (failed) entry.failures += 1;
+        daily.set(sample.portalId, days);
+        touchedDaily.add(sample.portalId);
+      }
+      // Only today's and yesterday's hours are read often; older days leave the cache.
+      const keepDays = new Set([dayOf(Date.now()), dayOf(Date.now() - DAY_MS)]);
+      for (const [key, record] of hourlyCache) if (!keepDays.has(record.day)) hourlyCache.delete(key);
+      for (const key of touchedHourly) {
+        const record = hourly.get(key)!;
+        if (keepDays.has(record.day)) hourlyCache.set(key, record);
+      }
+      for (const id of touchedDaily) dailyCache.set(id, daily.get(id)!);
+      await access.setMany([
+        ...[...touchedHourly].map((key) => ({ key, value: hourly.get(key), ttl: bucketTtl })),
+        ...[...touchedDaily].map((id) => ({ key: dailyKey(id), value: daily.get(id) })),
+      ]);
+    },
+    async uptime(portalId, now) {
+      return (await uptimeMany([portalId], now)).get(portalId)!;
+    },
+    uptimeMany,
+    async latency(portalId, now, hours = 24) {
+      const days = new Set<string>();
+      for (let h = 0; h < hours; h++) days.add(dayOf(now - h * HOUR_MS));
+      const records = await loadHourly([...days].map((day) => hourlyKey(portalId, day)));
+      const histogram = LATENCY_BOUNDS_MS.map(() => 0);
+      const hourly: Array<number | null> = [];
+      for (let h = hours - 1; h >= 0; h--) {
+        const at = now - h * HOUR_MS;
+        const bucket = records.get(hourlyKey(portalId, dayOf(at)))?.hours[String(new Date(at).getUTCHours())];
+        hourly.push(bucket && bucket.latencyCount > 0 ? bucket.latencySumMs / bucket.latencyCount : null);
+        bucket?.histogram.forEach((count, index) => (histogram[index]! += count));
+      }
+      const total = histogram.reduce((a, b) => a + b, 0);
+      const percentile = (p: number): number | null => {
+        if (total === 0) return null;
+        let seen = 0;
+        for (let i = 0; i < histogram.length; i++) {
+          seen += histogram[i]!;
+          if (seen >= p * total) return Number.isFinite(LATENCY_BOUNDS_MS[i]!) ? LATENCY_BOUNDS_MS[i]! : LATENCY_BOUNDS_MS[i - 1]!;
+        }
+        return null;
+      };
+      return { p50: percentile(0.5), p95: percentile(0.95), p99: percentile(0.99), hourly };
+    },
+    async daily(portalId, now, days = DAILY_DAYS_KEPT) {
+      const all = (await loadDaily([portalId])).get(portalId) ?? [];
+      const from = dayOf(now - (days - 1) * DAY_MS);
+      return all.filter((d) => d.day >= from);
+    },
+  };
+}
