@@ -12,20 +12,23 @@ export interface ClassifyOptions {
 }
 
 // Play! renders SPSE's application error page with `Kode Error : <id>`; the space before the colon
-// varies between versions, and proxies may rewrite the HTTP status, so the body decides.
-const KODE_ERROR = /Kode\s*Error\s*:\s*([0-9a-z]+)/i;
+// varies between versions, and proxies may rewrite the HTTP status, so the body decides. The code
+// itself is usually wrapped in markup (`Kode Error : <b>81kep4jo9</b>`).
+const KODE_ERROR = /Kode\s*Error\s*:\s*(?:<[^>]*>\s*)*([0-9a-z]+)/i;
 const SPSE_ERROR_TEXT = /terjadi\s+error\s+pada\s+aplikasi\s+spse|terjadi\s+kesalahan/i;
 const SPSE_NOT_FOUND = /halaman\s+yang\s+dituju\s+tidak\s+ditemukan/i;
 const MAINTENANCE = /sedang\s+(?:dalam\s+)?(?:pemeliharaan|perbaikan|maintenance)|under\s+maintenance|maintenance\s+mode/i;
 const NGINX_FOOTER = /<center>\s*nginx[^<]*<\/center>/i;
 const CLOUDFLARE_CHALLENGE = /just a moment|cf-browser-verification|challenge-platform|attention required!\s*\|\s*cloudflare/i;
-const SPSE_MARKERS = [
-  /<title>[^<]*\b(?:LPSE|SPSE)\b[^<]*<\/title>/i,
+// What the SPSE application itself renders. A static page an admin puts up (maintenance) often
+// carries "LPSE ..." in its title too, so the title alone does not prove the application answered.
+const SPSE_APP_MARKERS = [
   /aplikasi\s+spse/i,
   /SPSE\s+v\d/i,
   /Lembaga\s+Kebijakan\s+Pengadaan\s+Barang\/Jasa\s+Pemerintah/i,
   /authenticityToken/,
 ];
+const SPSE_MARKERS = [/<title>[^<]*\b(?:LPSE|SPSE)\b[^<]*<\/title>/i, ...SPSE_APP_MARKERS];
 
 const DAY_MS = 86_400_000;
 // Exception ids older than SPSE 4 or from the future are not JVM start times: do not guess.
@@ -43,9 +46,9 @@ export function decodeErrorCode(code: string, now: number = Date.now()): string 
   return new Date(ms).toISOString();
 }
 
-function hasSpseMarkers(body: string, headers: Record<string, string>): boolean {
+function hasSpseMarkers(body: string, headers: Record<string, string>, markers: RegExp[] = SPSE_MARKERS): boolean {
   if ((headers['set-cookie'] ?? '').includes('SPSE_SESSION')) return true;
-  return SPSE_MARKERS.some((marker) => marker.test(body));
+  return markers.some((marker) => marker.test(body));
 }
 
 function result(
@@ -108,7 +111,7 @@ export function classify(check: CheckResult, options: ClassifyOptions): Classifi
   }
   // A healthy SPSE home page may mention maintenance in its news; an error status or a page
   // without SPSE's markers may not.
-  if (MAINTENANCE.test(body) && (status >= 500 || !hasSpseMarkers(body, headers))) {
+  if (MAINTENANCE.test(body) && (status >= 500 || !hasSpseMarkers(body, headers, SPSE_APP_MARKERS))) {
     return result({ state: 'down', cause: 'maintenance_page', detail: `maintenance page (HTTP ${status})` }, status);
   }
   if (status >= 500 && NGINX_FOOTER.test(body)) {

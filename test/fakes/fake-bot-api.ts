@@ -793,7 +793,7 @@ export async function createFakeBotApi(options: FakeBotApiOptions = {}): Promise
 
   let rate = options.ratePerSecond;
   let retryAfterOverride = options.retryAfterOverride;
-  let tokens = rate ?? 0;
+  let tokens = Math.max(1, rate ?? 0);
   let lastRefill = performance.now();
 
   const sentListeners = new Set<(m: SentMessage) => void>();
@@ -900,7 +900,8 @@ export async function createFakeBotApi(options: FakeBotApiOptions = {}): Promise
   function takeToken(): number {
     if (rate === undefined || rate <= 0) return 0;
     const now = performance.now();
-    tokens = Math.min(rate, tokens + ((now - lastRefill) * rate) / 1000);
+    // Burst = rate, but at least one message so rates below 1/s still work.
+    tokens = Math.min(Math.max(1, rate), tokens + ((now - lastRefill) * rate) / 1000);
     lastRefill = now;
     if (tokens >= 1 - 1e-9) {
       tokens = Math.max(0, tokens - 1);
@@ -1686,7 +1687,7 @@ export async function createFakeBotApi(options: FakeBotApiOptions = {}): Promise
     setRateLimit(ratePerSecond, override) {
       rate = ratePerSecond;
       retryAfterOverride = override;
-      tokens = ratePerSecond ?? 0;
+      tokens = Math.max(1, ratePerSecond ?? 0);
       lastRefill = performance.now();
     },
     get accepted() {
@@ -1712,7 +1713,7 @@ export async function createFakeBotApi(options: FakeBotApiOptions = {}): Promise
       messageIndex.clear();
       lastBotMessage.clear();
       queue = [];
-      tokens = rate ?? 0;
+      tokens = Math.max(1, rate ?? 0);
       lastRefill = performance.now();
     },
   };

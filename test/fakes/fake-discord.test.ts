@@ -268,14 +268,14 @@ describe('fake Discord with the real discord.js Client', () => {
   });
 
   it('answers interactions that come too late with 10062 and double acks with 40060', async () => {
-    const late = await createFakeDiscord({ interactionDeadlineMs: 30 });
+    const late = await createFakeDiscord({ interactionDeadlineMs: 250 });
     const started = await startClient(late);
     try {
       const results: unknown[] = [];
       started.setHandler(async (interaction) => {
         if (!interaction.isChatInputCommand()) return;
         if (interaction.commandName === 'lambat') {
-          await new Promise((r) => setTimeout(r, 80));
+          await new Promise((r) => setTimeout(r, 350));
           results.push(await interaction.reply('terlambat').catch((e: unknown) => e));
         } else {
           await interaction.reply('pertama');

@@ -1332,10 +1332,11 @@ export class FakeDiscordServer {
   }
 
   /**
-   * READY, then GUILD_CREATE per guild after a short pause. The pause matters: @discordjs/ws handles each frame in an
-   * async function with a different number of awaits for READY than for other dispatches, and `ws` emits frames that
-   * arrive in one TCP read synchronously, so a GUILD_CREATE sent back-to-back can overtake READY. discord.js then
-   * waits `waitGuildTimeout` (15 s) for a guild it already has. Real Discord never sends them that close together.
+   * READY, then GUILD_CREATE per guild after a short pause. The pause is a safeguard: @discordjs/ws handles each frame
+   * in an async function that awaits more often for READY than for other dispatches, and `ws` emits frames that
+   * arrive in one TCP read synchronously, so a GUILD_CREATE coalesced with READY could in principle overtake it.
+   * discord.js would then mark the guild unavailable and wait `waitGuildTimeout` (15 s) for it. (Not reproduced on
+   * loopback even with back-to-back sends; real Discord never sends them that close together anyway.)
    */
   private sendReady(session: Session, identify: Payload): void {
     const guilds = [...this.guildStates.values()].filter((g) => !g.removed);

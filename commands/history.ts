@@ -1,0 +1,39 @@
+import { incidentsCsv } from '../src/core/incidents-csv.js';
+import { resolvePortalQuery, unresolvedReply, usageReply } from './shared.js';
+import { incidentLine } from './status.js';
+import { t, type CommandDefinition } from './types.js';
+
+/** `/history <portal>` (`/riwayat`): the last 20 incidents, and the whole history as CSV evidence. */
+export const history: CommandDefinition = {
+  name: 'history',
+  aliases: ['riwayat'],
+  description: { id: 'Riwayat gangguan portal (dengan CSV)', en: 'Incident history of a portal (with CSV)' },
+  usage: { id: '/history <portal>', en: '/history <portal>' },
+  options: [{ name: 'portal', kind: 'portal', required: true, description: { id: 'Nama portal', en: 'Portal name' } }],
+  async run({ args, language }, deps) {
+    const query = args.portal?.trim() ?? '';
+    if (!query) return usageReply(history, language);
+    const result = resolvePortalQuery(query, deps.catalog, false);
+    const portal = result.found.length === 1 && result.ambiguous.length === 0 && result.unknown.length === 0 ? result.found[0] : undefined;
+    if (!portal) {
+      if (result.found.length > 1) result.ambiguous.push({ query, candidates: result.found });
+      return { tone: 'error', ...unresolvedReply(result, language, 'history') };
+    }
+    const incidents = await deps.history.incidents(portal.id);
+    const lines = incidents.slice(0, 20).map((incident) => incidentLine(incident, deps, language));
+    return {
+      tone: 'info',
+      title: [{ bold: t(language, { id: `Riwayat gangguan ${portal.name}`, en: `Incident history of ${portal.name}` }) }],
+      lines: lines.length ? lines : [[t(language, { id: 'Belum ada gangguan tercatat.', en: 'No incidents recorded yet.' })]],
+      ...(incidents.length
+        ? {
+            document: {
+              filename: `pantau-lpse-${portal.id}-incidents.csv`,
+              content: incidentsCsv(portal, incidents, deps.timezone),
+              caption: t(language, { id: `${incidents.length} gangguan (CSV, waktu dengan zona)`, en: `${incidents.length} incidents (CSV, times with offset)` }),
+            },
+          }
+        : {}),
+    };
+  },
+};

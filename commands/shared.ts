@@ -1,0 +1,106 @@
+import type { Catalog, ProvinceMatch } from '../src/core/catalog.js';
+import type { Language } from '../src/core/delivery.js';
+import { causeText, STATE_EMOJI, stateText } from '../src/core/i18n.js';
+import type { PortalView } from '../src/core/status-service.js';
+import { formatDateTime, formatDuration } from '../src/core/time.js';
+import type { Portal } from '../src/core/types.js';
+import { t, type CommandDefinition, type Line, type Reply } from './types.js';
+
+export interface PortalQueryResult {
+  found: Portal[];
+  ambiguous: Array<{ query: string; candidates: Portal[] }>;
+  unknown: Array<{ query: string; suggestions: Portal[] }>;
+  province: ProvinceMatch | null;
+}
+
+/**
+ * Reads what a person typed as one or several portals: the whole text first (`kota bandung`), then
+ * comma-separated parts, then single words. A province name stands for its portals.
+ */
+export function resolvePortalQuery(text: string, catalog: Catalog, allowProvince: boolean): PortalQueryResult {
+  const result: PortalQueryResult = { found: [], ambiguous: [], unknown: [], province: null };
+  const whole = text.trim();
+  if (!whole) return result;
+  if (allowProvince) {
+    const province = catalog.resolveProvince(whole);
+    if (province && province.portals.length > 0 && catalog.resolve(whole).kind !== 'found') {
+      result.province = province;
+      return result;
+    }
+  }
+  const first = catalog.resolve(whole);
+  if (first.kind === 'found') {
+    result.found.push(first.portal);
+    return result;
+  }
+  const parts = whole.includes(',') ? whole.split(',') : whole.split(/\s+/);
+  if (parts.length === 1) {
+    if (first.kind === 'ambiguous') result.ambiguous.push({ query: whole, candidates: first.candidates });
+    else result.unknown.push({ query: whole, suggestions: first.suggestions });
+    return result;
+  }
+  for (const part of parts.map((p) => p.trim()).filter(Boolean)) {
+    const resolved = catalog.resolve(part);
+    if (resolved.kind === 'found') {
+      if (!result.found.some((p) => p.id === resolved.portal.id)) result.found.push(resolved.portal);
+    } else if (resolved.kind === 'ambiguous') result.ambiguous.push({ query: part, candidates: resolved.candidates });
+    else result.unknown.push({ query: part, suggestions: resolved.suggestions });
+  }
+  return result;
+}
+
+/** Lines that explain what could not be resolved, with buttons to pick the meant portal. */
+export function unresolvedReply(result: PortalQueryResult, language: Language, command: string): Pick<Reply, 'lines' | 'buttons'> {
+  const lines: Line[] = [];
+  const buttons: NonNullable<Reply['buttons']> = [];
+  for (const { query, candidates } of result.ambiguous) {
+    lines.push([t(language, { id: `"${query}" cocok dengan beberapa portal, pilih salah satu:`, en: `"${query}" matches several portals, pick one:` })]);
+    for (const portal of candidates.slice(0, 8)) {
+      lines.push(['• ', { bold: portal.name }, ' ', { code: portal.id }]);
+      buttons.push({ label: portal.name.replace(/^LPSE\s+/, ''), command: `/${command} ${portal.id}` });
+    }
+    if (candidates.length > 8) lines.push([t(language, { id: `…dan ${candidates.length - 8} lainnya; ketik lebih lengkap.`, en: `…and ${candidates.length - 8} more; type more of the name.` })]);
+  }
+  for (const { query, suggestions } of result.unknown) {
+    lines.push([t(language, { id: `Portal "${query}" tidak ditemukan.`, en: `No portal matches "${query}".` })]);
+    if (suggestions.length) {
+      lines.push([t(language, { id: 'Mungkin maksud Anda: ', en: 'Did you mean: ' }), ...suggestions.slice(0, 5).flatMap((p, i) => [i ? ', ' : '', { code: p.id }])]);
+      for (const portal of suggestions.slice(0, 3)) buttons.push({ label: portal.name.replace(/^LPSE\s+/, ''), command: `/${command} ${portal.id}` });
+    }
+  }
+  return { lines, buttons };
+}
+
+export function usageReply(definition: CommandDefinition, language: Language, problem?: string): Reply {
+  return {
+    tone: 'error',
+    ephemeral: true,
+    lines: [
+      ...(problem ? [[problem]] : []),
+      [t(language, { id: 'Cara pakai: ', en: 'Usage: ' }), { code: t(language, definition.usage) }],
+    ],
+  };
+}
+
+/** One line per portal: emoji, name, state, how long. */
+export function stateLine(view: PortalView, language: Language, now: number): Line {
+  const duration = formatDuration(now - Date.parse(view.since), language);
+  const cause = view.state === 'down' || view.state === 'degraded' || view.state === 'blocked' ? ` — ${causeText(view.cause, language, view.httpStatus)}` : '';
+  return [`${STATE_EMOJI[view.state]} `, { bold: view.name.replace(/^LPSE\s+/, '') }, `: ${stateText(view.state, language)} (${duration})${cause}`];
+}
+
+const SPARKS = '▁▂▃▄▅▆▇█';
+/** A latency sparkline from hourly averages; gaps are spaces. */
+export function sparkline(values: Array<number | null>): string {
+  const known = values.filter((v): v is number => v !== null);
+  if (known.length === 0) return '';
+  const min = Math.min(...known);
+  const max = Math.max(...known);
+  return values
+    .map((v) => (v === null ? ' ' : SPARKS[max === min ? 3 : Math.round(((v - min) / (max - min)) * (SPARKS.length - 1))]))
+    .join('');
+}
+
+export const when = (iso: string, zone: string, language: Language) => formatDateTime(Date.parse(iso), zone, language);
+
+export const isGroup = (context: { isPrivate: boolean }) => !context.isPrivate;

@@ -1,0 +1,69 @@
+import { resolvePortalQuery, unresolvedReply, usageReply } from './shared.js';
+import { t, type CommandDefinition, type CommandInput, type Reply } from './types.js';
+
+export const NOT_ADMIN = {
+  id: 'Hanya admin grup yang dapat mengubah langganan. Siapa pun boleh memakai /status.',
+  en: 'Only group admins can change subscriptions. Anyone may use /status.',
+};
+
+export async function refuseUnlessAllowed(input: CommandInput): Promise<Reply | null> {
+  if (input.context.isPrivate || (await input.context.isAdmin())) return null;
+  return { tone: 'error', ephemeral: true, lines: [[t(input.language, NOT_ADMIN)]] };
+}
+
+const CONFIRM = /\s+(--yes|ya|yes)$/i;
+
+/** `/subscribe <portal…|province>` (`/langganan`): alerts for one or several portals, or a province after confirming. */
+export const subscribe: CommandDefinition = {
+  name: 'subscribe',
+  aliases: ['langganan'],
+  description: { id: 'Langganan peringatan portal LPSE', en: 'Get alerts for LPSE portals' },
+  usage: { id: '/subscribe <portal…> — mis. /subscribe gresik, surabaya', en: '/subscribe <portal…> — e.g. /subscribe gresik, surabaya' },
+  options: [{ name: 'portal', kind: 'portals', required: true, description: { id: 'Portal, beberapa portal, atau provinsi', en: 'Portal, several portals, or a province' } }],
+  async run(input, deps) {
+    const { language } = input;
+    const raw = input.args.portal?.trim() ?? '';
+    if (!raw) return usageReply(subscribe, language);
+    const refused = await refuseUnlessAllowed(input);
+    if (refused) return refused;
+    const confirmed = CONFIRM.test(raw);
+    const query = raw.replace(CONFIRM, '');
+    const result = resolvePortalQuery(query, deps.catalog, true);
+
+    if (result.province) {
+      const { province, portals } = result.province;
+      if (!confirmed) {
+        return {
+          tone: 'info',
+          lines: [[t(language, {
+            id: `Langganan semua ${portals.length} portal di ${province}? Setiap perubahan tetap dikirim sebagai satu pesan per putaran pemeriksaan.`,
+            en: `Subscribe to all ${portals.length} portals in ${province}? Changes still arrive as one message per check cycle.`,
+          })]],
+          buttons: [{ label: t(language, { id: `Ya, langganan ${portals.length} portal`, en: `Yes, subscribe to ${portals.length}` }), command: `/subscribe ${query} --yes` }],
+        };
+      }
+      result.found.push(...portals);
+    }
+    if (result.found.length === 0) {
+      return { tone: 'error', ...unresolvedReply(result, language, 'subscribe') };
+    }
+    const { added, already } = await deps.subscriptions.subscribe(input.context.chat, result.found.map((p) => p.id), input.context.title);
+    const names = (ids: string[]) => ids.map((id) => deps.catalog.get(id)?.name ?? id);
+    const lines: Reply['lines'] = [];
+    if (added.length) {
+      lines.push([t(language, { id: '✅ Berlangganan: ', en: '✅ Subscribed: ' }), ...listNames(names(added))]);
+    }
+    if (already.length) lines.push([t(language, { id: 'Sudah berlangganan: ', en: 'Already subscribed: ' }), ...listNames(names(already))]);
+    const rest = unresolvedReply(result, language, 'subscribe');
+    lines.push(...rest.lines);
+    if (added.length) {
+      lines.push([t(language, { id: 'Peringatan akan dikirim ke sini saat portal down dan saat pulih.', en: 'Alerts will be sent here when a portal goes down and when it recovers.' })]);
+    }
+    return { tone: added.length ? 'success' : 'info', lines, ...(rest.buttons?.length ? { buttons: rest.buttons } : {}) };
+  },
+};
+
+export function listNames(names: string[], max = 10): Reply['lines'][number] {
+  const shown = names.slice(0, max).flatMap((name, i) => [i ? ', ' : '', { bold: name }]);
+  return names.length > max ? [...shown, ` (+${names.length - max})`] : shown;
+}
