@@ -9,22 +9,8 @@ import type { ChatRef, SubscriptionStore } from '../src/store/subscription-store
 /** Text in both languages the bot speaks. */
 export type Bilingual = Record<Language, string>;
 
-/** A piece of formatted text; each platform's format.ts renders and escapes it. */
-export type Inline = string | { bold: string } | { italic: string } | { code: string } | { link: string; url: string };
-export type Line = Inline[];
-
-/** What a command answers, independent of any chat platform. */
-export interface Reply {
-  tone?: 'info' | 'success' | 'error' | 'down' | 'up' | 'degraded';
-  title?: Line;
-  lines: Line[];
-  fields?: Array<{ name: string; value: Line; inline?: boolean }>;
-  /** Each button runs a command line as if the user typed it (`/subscribe gresikkab`). */
-  buttons?: Array<{ label: string; command: string }>;
-  document?: { filename: string; content: string; caption: string };
-  /** Only the asker should see it (Discord); Telegram replies normally. */
-  ephemeral?: boolean;
-}
+export type { Inline, Line, Reply } from '../src/core/reply.js';
+import type { Reply } from '../src/core/reply.js';
 
 export interface CommandOption {
   name: string;

@@ -28,7 +28,8 @@ const SPSE_APP_MARKERS = [
   /Lembaga\s+Kebijakan\s+Pengadaan\s+Barang\/Jasa\s+Pemerintah/i,
   /authenticityToken/,
 ];
-const SPSE_MARKERS = [/<title>[^<]*\b(?:LPSE|SPSE)\b[^<]*<\/title>/i, ...SPSE_APP_MARKERS];
+// "LPSE" as a word, not as part of a host name: a parked `lpse.<kab>.go.id` carries it in its title.
+const SPSE_MARKERS = [/<title>[^<]*(?<![\w.-])(?:LPSE|SPSE)(?![\w.-])[^<]*<\/title>/i, ...SPSE_APP_MARKERS];
 
 const DAY_MS = 86_400_000;
 // Exception ids older than SPSE 4 or from the future are not JVM start times: do not guess.

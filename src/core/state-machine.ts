@@ -200,7 +200,7 @@ export function step(prev: PortalStatus, observation: Observation, thresholds: T
     streak,
     healthyStreak,
   };
-  let incident: Incident | null = null;
+  const incident: Incident | null = null;
   // While down, /status shows the latest failure, and the open incident counts it.
   if (prev.state === 'down' && observed === 'down' && status.openIncident) {
     status.openIncident = { ...status.openIncident, checksFailed: status.openIncident.checksFailed + 1 };
