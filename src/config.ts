@@ -87,6 +87,16 @@ const configSchema = z
       })
       .strict()
       .default({ incidentRetentionDays: 400, bucketRetentionDays: 35 }),
+    /** Telegram's limits: the notifier keeps under them so a burst to thousands of chats is never banned. */
+    telegram: z
+      .object({
+        messagesPerSecond: z.number().positive().default(25),
+        messagesPerMinutePerGroup: z.number().positive().default(20),
+        messagesPerSecondPerChat: z.number().positive().default(1),
+        pollTimeoutSeconds: z.number().int().min(0).max(50).default(30),
+      })
+      .strict()
+      .default({ messagesPerSecond: 25, messagesPerMinutePerGroup: 20, messagesPerSecondPerChat: 1, pollTimeoutSeconds: 30 }),
     /** Public address of the status page, used for links in alerts. */
     publicUrl: z.url().optional(),
   })

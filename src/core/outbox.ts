@@ -49,7 +49,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const { store, logger } = options;
   const concurrency = options.concurrency ?? 32;
   const maxRetryAgeMs = options.maxRetryAgeMs ?? 24 * 3_600_000;
-  const notifiers = new Map(options.notifiers.map((n) => [n.platform, n]));
   const queue: WorkItem[] = [];
   const remaining = new Map<string, number>();
   let inFlight = 0;
@@ -125,7 +124,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   async function attempt(item: WorkItem) {
     const { message } = item;
-    const notifier = notifiers.get(message.chat.platform);
+    // Looked up per message: platforms are registered after the outbox is built.
+    const notifier = options.notifiers.find((n) => n.platform === message.chat.platform);
     const log = logger.child({ chat: `${message.chat.platform}:${message.chat.chatId}`, key: message.key });
     if (!notifier) {
       log.warn('no notifier for this platform is running (token not set); alert not sent');

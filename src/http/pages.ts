@@ -1,18 +1,57 @@
 import type { AppServices } from '../app.js';
-import type { PageRenderers } from './server.js';
-import { stateText } from '../core/i18n.js';
+import type { HttpContext, PageRenderers } from './server.js';
+import { portalBadge, unknownBadge } from './pages/badge.js';
+import type { PageDeps } from './pages/deps.js';
+import { renderFeed } from './pages/feed.js';
+import { createTimeText, pickLanguage } from './pages/html.js';
+import { renderNotFound, renderPortalPage } from './pages/portal-page.js';
+import { renderStatusPage } from './pages/status-page.js';
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** A path segment, or null when it is not valid percent-encoding (a 404, not a 500). */
+function segment(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
 
-/** The HTML pages served beside the JSON API. */
-export function createPageRenderers(_services: AppServices): PageRenderers {
+/**
+ * The public pages beside the JSON API: the status page (`/`), one page per portal
+ * (`/portal/:id`), embeddable badges (`/badge/:id.svg`) and an Atom feed of incidents
+ * (`/feed.xml`). Server-rendered HTML and SVG, inline CSS, no script: small and fast on a phone.
+ */
+export function createPageRenderers(services: AppServices): PageRenderers {
+  const deps: PageDeps = {
+    history: services.history,
+    clock: services.clock,
+    timeText: createTimeText(services.config.timezone),
+    publicUrl: services.config.publicUrl ?? null,
+  };
+  const badge = async (ctx: HttpContext, match: RegExpExecArray, url: URL) => {
+    const { language } = pickLanguage(url, ctx.defaultLanguage);
+    const id = segment(match[1]!);
+    const portal = id === null ? undefined : ctx.portal(id);
+    // A short cache: embedding pages are busy news sites, the state changes within minutes.
+    const headers = { 'cache-control': 'public, max-age=60' };
+    const type = 'image/svg+xml; charset=utf-8';
+    if (!portal) return { status: 404, body: unknownBadge(language), type, headers };
+    const [view] = await ctx.status.views([portal]);
+    return { status: 200, body: portalBadge(view!, language), type, headers };
+  };
+
   return {
-    async statusPage(ctx) {
-      const views = await ctx.status.list();
-      const rows = views
-        .map((v) => `<tr><td>${escapeHtml(v.name)}</td><td>${escapeHtml(stateText(v.state, 'id'))}</td><td>${escapeHtml(v.since)}</td></tr>`)
-        .join('');
-      return { status: 200, body: `<!doctype html><html lang="id"><meta charset="utf-8"><title>Status LPSE</title><table>${rows}</table></html>` };
-    },
+    statusPage: (ctx, url) => renderStatusPage(deps, ctx, url),
+    extraRoutes: [
+      {
+        pattern: /^\/portal\/([^/]+)$/,
+        handle: async (ctx, match, url) => {
+          const id = segment(match[1]!);
+          return id === null ? renderNotFound(ctx, url, match[1]!) : renderPortalPage(deps, ctx, url, id);
+        },
+      },
+      { pattern: /^\/badge\/([^/]+)\.svg$/, handle: badge },
+      { pattern: /^\/feed\.xml$/, handle: (ctx, _match, url) => renderFeed(deps, ctx, url) },
+    ],
   };
 }

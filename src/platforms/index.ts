@@ -1,8 +1,11 @@
 import type { AppServices } from '../app.js';
 import type { Config } from '../config.js';
 import type { ChatPlatform } from './platform.js';
+import { createTelegramPlatform } from './telegram/index.js';
 
 /** The chat platforms whose tokens are set; none is fine (monitor-only with the status page). */
-export function createPlatforms(_config: Config): Array<(services: AppServices) => ChatPlatform> {
-  return [];
+export function createPlatforms(config: Config): Array<(services: AppServices) => ChatPlatform> {
+  const platforms: Array<(services: AppServices) => ChatPlatform> = [];
+  if (config.env.telegramToken) platforms.push(createTelegramPlatform);
+  return platforms;
 }

@@ -53,6 +53,8 @@ export interface HistoryStore {
   uptimeMany(portalIds: string[], now: number): Promise<Map<string, Uptime>>;
   latency(portalId: string, now: number, hours?: number): Promise<LatencyStats>;
   daily(portalId: string, now: number, days?: number): Promise<DailySummary[]>;
+  /** `daily` for many portals in one store round trip (the status page's 90-day bars). */
+  dailyMany(portalIds: string[], now: number, days?: number): Promise<Map<string, DailySummary[]>>;
 }
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -255,6 +257,13 @@ export function createHistoryStore(
       const all = (await loadDaily([portalId])).get(portalId) ?? [];
       const from = dayOf(now - (days - 1) * DAY_MS);
       return all.filter((d) => d.day >= from);
+    },
+    async dailyMany(portalIds, now, days = DAILY_DAYS_KEPT) {
+      const loaded = await loadDaily(portalIds);
+      const from = dayOf(now - (days - 1) * DAY_MS);
+      const out = new Map<string, DailySummary[]>();
+      for (const id of portalIds) out.set(id, (loaded.get(id) ?? []).filter((d) => d.day >= from));
+      return out;
     },
   };
 }

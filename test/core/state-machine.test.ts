@@ -109,11 +109,11 @@ const scenarios: Scenario[] = [
   {
     name: 'recovery flapping below S=3 keeps the outage open',
     thresholds: [1, 3],
-    sequence: 'U D U U D U U D',
+    sequence: 'U U U D U U D U U D',
     expected: ['silent unknown→up', 'down up→down'],
   },
   { name: 'a blocked check breaks a failure run', thresholds: [2, 2], sequence: 'U U D B D', expected: ['silent unknown→up'] },
-  { name: 'a blocked check breaks a recovery run', thresholds: [1, 2], sequence: 'D U B U', expected: ['down unknown→down'] },
+  { name: 'a blocked check breaks a recovery run', thresholds: [2, 2], sequence: 'D D U B U', expected: ['down unknown→down'] },
 
   // → down with the incident still open: nothing, the same outage goes on.
   {

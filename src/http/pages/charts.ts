@@ -1,0 +1,188 @@
+import type { Language } from '../../core/delivery.js';
+import { formatPercent } from '../../core/time.js';
+import type { DailySummary } from '../../store/history-store.js';
+import { esc, pageText, type TimeText } from './html.js';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+export const BAR_DAYS = 90;
+/** Each day is 3 units wide in the bar's view box: 2 of colour, 1 of gap. */
+const SLOT = 3;
+
+export type DayLevel = 'ok' | 'minor' | 'major' | 'none';
+
+/**
+ * How a day looks in the 90-day bar. A day is "ok" up to one failed check in a thousand (one minute
+ * of a day checked every minute), like the green days of the status pages people know.
+ */
+export function dayLevel(day: DailySummary | undefined): DayLevel {
+  if (!day || day.checks === 0) return 'none';
+  const ratio = (day.checks - day.failures) / day.checks;
+  if (ratio >= 0.999) return 'ok';
+  return ratio >= 0.95 ? 'minor' : 'major';
+}
+
+/** The UTC days (as the history store keys them) of the bar, oldest first. */
+export function barDays(now: number): string[] {
+  const days: string[] = [];
+  for (let i = BAR_DAYS - 1; i >= 0; i--) days.push(new Date(now - i * DAY_MS).toISOString().slice(0, 10));
+  return days;
+}
+
+export interface DayBar {
+  svg: string;
+  /** Uptime over the days with data, 0–1, or null. */
+  uptime: number | null;
+  counts: Record<DayLevel, number>;
+}
+
+/** The pattern that cuts the bar into days; defined once per page, used by every bar. */
+export const BAR_DEFS =
+  '<svg class="defs" width="0" height="0" aria-hidden="true" focusable="false">' +
+  `<defs><pattern id="gaps" width="${SLOT}" height="40" patternUnits="userSpaceOnUse"><rect class="gap" x="${SLOT - 1}" width="1" height="40"/></pattern></defs></svg>`;
+
+/**
+ * The 90-day bar. Compact (the list page draws 600 of them): consecutive days of one colour are one
+ * rectangle and a shared pattern draws the gaps. With `titled` every day is its own rectangle with a
+ * `<title>` (the portal page). `days` must be sorted oldest first, as the history store keeps them.
+ */
+export function dayBar(daysShown: string[], summaries: DailySummary[], language: Language, options: { titled?: boolean; dayText?: (day: string) => string } = {}): DayBar {
+  const t = pageText(language);
+  const counts: Record<DayLevel, number> = { ok: 0, minor: 0, major: 0, none: 0 };
+  const parts: string[] = [];
+  let checks = 0;
+  let failures = 0;
+  let next = 0;
+  let runLevel: DayLevel | null = null;
+  let runStart = 0;
+  const height = 40;
+  for (let i = 0; i < daysShown.length; i++) {
+    const day = daysShown[i]!;
+    while (next < summaries.length && summaries[next]!.day < day) next++;
+    const summary = summaries[next]?.day === day ? summaries[next] : undefined;
+    const level = dayLevel(summary);
+    counts[level]++;
+    if (summary) {
+      checks += summary.checks;
+      failures += summary.failures;
+    }
+    if (options.titled) {
+      const label = options.dayText?.(day) ?? day;
+      const title = summary && summary.checks > 0 ? t.dayTitle(label, formatPercent((summary.checks - summary.failures) / summary.checks, language)) : t.dayNoData(label);
+      parts.push(`<rect class="d-${level}" x="${i * SLOT}" width="${SLOT - 1}" height="${height}" rx=".4"><title>${esc(title)}</title></rect>`);
+    } else if (level !== runLevel) {
+      if (runLevel !== null) parts.push(`<rect class="d-${runLevel}" x="${runStart * SLOT}" width="${(i - runStart) * SLOT}" height="${height}"/>`);
+      runLevel = level;
+      runStart = i;
+    }
+  }
+  if (!options.titled) {
+    if (runLevel !== null) parts.push(`<rect class="d-${runLevel}" x="${runStart * SLOT}" width="${(daysShown.length - runStart) * SLOT}" height="${height}"/>`);
+    parts.push(`<rect width="${daysShown.length * SLOT}" height="${height}" fill="url(#gaps)"/>`);
+  }
+  const uptime = checks === 0 ? null : (checks - failures) / checks;
+  const label = t.barLabel(counts.ok, counts.minor, counts.major, counts.none, formatPercent(uptime, language));
+  const svg =
+    `<svg class="bar" viewBox="0 0 ${daysShown.length * SLOT - 1} ${height}" preserveAspectRatio="none" role="img" aria-label="${esc(label)}">` +
+    `${parts.join('')}</svg>`;
+  return { svg, uptime, counts };
+}
+
+const MONTHS: Record<Language, string[]> = {
+  id: ['Jan', 'Feb', 'Mar', 'Apr', 'Mei', 'Jun', 'Jul', 'Agu', 'Sep', 'Okt', 'Nov', 'Des'],
+  en: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'],
+};
+
+/** `2023-05-25` → `25 Mei 2023` (the bar's days are calendar days, no time of day). */
+export function dayText(day: string, language: Language): string {
+  const [year, month, date] = day.split('-');
+  return `${Number(date)} ${MONTHS[language][Number(month) - 1] ?? month} ${year}`;
+}
+
+function niceCeiling(value: number): number {
+  if (value <= 0) return 100;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value) return step * power;
+  return 10 * power;
+}
+
+export interface LatencyChart {
+  svg: string;
+  /** The same data as a table, for screen readers and people who prefer numbers. */
+  table: string;
+  summary: string;
+  points: number;
+}
+
+/**
+ * Hourly average latency as an SVG line chart, drawn on the server. Hours without data break the
+ * line. `hourly` is oldest first and ends with the current hour.
+ */
+export function latencyChart(hourly: Array<number | null>, now: number, language: Language, timeText: TimeText): LatencyChart {
+  const t = pageText(language);
+  const width = 640;
+  const height = 220;
+  const left = 54;
+  const right = 14;
+  const top = 14;
+  const bottom = 30;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const n = hourly.length;
+  const hourStart = (i: number) => Math.floor((now - (n - 1 - i) * HOUR_MS) / HOUR_MS) * HOUR_MS;
+  // `26 Mei 2023 15.00 WIB` → `15.00`
+  const clock = (ms: number) => timeText(ms, language).split(' ')[3] ?? '';
+  const values = hourly.filter((v): v is number => v !== null);
+  const max = values.length ? Math.max(...values) : 0;
+  const yMax = niceCeiling(max * 1.15);
+  const x = (i: number) => left + (n <= 1 ? plotW / 2 : (i * plotW) / (n - 1));
+  const y = (v: number) => top + plotH * (1 - v / yMax);
+  const r1 = (v: number) => Math.round(v * 10) / 10;
+
+  const parts: string[] = [];
+  for (let g = 0; g <= 4; g++) {
+    const value = (yMax * g) / 4;
+    const gy = r1(y(value));
+    parts.push(`<line class="grid-line" x1="${left}" x2="${width - right}" y1="${gy}" y2="${gy}"/>`);
+    parts.push(`<text class="axis" x="${left - 8}" y="${gy + 4}" text-anchor="end">${Math.round(value)} ms</text>`);
+  }
+  for (let i = 0; i < n; i += 6) {
+    parts.push(`<text class="axis" x="${r1(x(i))}" y="${height - 10}" text-anchor="middle">${esc(clock(hourStart(i)))}</text>`);
+  }
+  if (n > 0 && (n - 1) % 6 !== 0) parts.push(`<text class="axis" x="${r1(x(n - 1))}" y="${height - 10}" text-anchor="end">${esc(clock(hourStart(n - 1)))}</text>`);
+
+  // Runs of consecutive hours with data: an area and a line each.
+  let run: string[] = [];
+  let runFirst = 0;
+  const base = r1(y(0));
+  const flush = (last: number) => {
+    if (run.length > 1) {
+      parts.push(`<path class="area" d="M${r1(x(runFirst))} ${base}L${run.join('L')}L${r1(x(last))} ${base}Z"/>`);
+      parts.push(`<path class="line" d="M${run.join('L')}"/>`);
+    }
+    run = [];
+  };
+  hourly.forEach((v, i) => {
+    if (v === null) return flush(i - 1);
+    if (run.length === 0) runFirst = i;
+    run.push(`${r1(x(i))} ${r1(y(v))}`);
+  });
+  flush(n - 1);
+  hourly.forEach((v, i) => {
+    if (v === null) return;
+    parts.push(`<circle class="pt" cx="${r1(x(i))}" cy="${r1(y(v))}" r="3.5"><title>${esc(`${timeText(hourStart(i), language)}: ${Math.round(v)} ms`)}</title></circle>`);
+  });
+  if (values.length === 0) parts.push(`<text class="none" x="${left + plotW / 2}" y="${top + plotH / 2}" text-anchor="middle">${esc(t.latencyNone)}</text>`);
+
+  const summary = values.length
+    ? t.latencySummary(values.length, Math.round(Math.min(...values)), Math.round(max), Math.round(values.reduce((a, b) => a + b, 0) / values.length))
+    : t.latencyNone;
+  const svg =
+    `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="lat-title lat-desc">` +
+    `<title id="lat-title">${esc(t.latencyChartTitle)}</title><desc id="lat-desc">${esc(summary)}</desc>${parts.join('')}</svg>`;
+  const rows = hourly.map(
+    (v, i) => `<tr><td>${esc(timeText(hourStart(i), language))}</td><td class="n">${v === null ? esc(t.noData) : `${Math.round(v)} ms`}</td></tr>`,
+  );
+  const table = `<table><thead><tr><th scope="col">${esc(t.hour)}</th><th scope="col">${esc(t.average)}</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return { svg, table, summary, points: values.length };
+}

@@ -1,0 +1,12 @@
+import type { Clock } from '../../core/types.js';
+import type { HistoryStore } from '../../store/history-store.js';
+import type { TimeText } from './html.js';
+
+/** What the pages read beside the HTTP context. */
+export interface PageDeps {
+  history: HistoryStore;
+  clock: Clock;
+  timeText: TimeText;
+  /** Public address of the status page (absolute links in the feed), when configured. */
+  publicUrl: string | null;
+}

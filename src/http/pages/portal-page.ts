@@ -1,0 +1,124 @@
+import { causeText, stateText } from '../../core/i18n.js';
+import { formatDuration, formatPercent } from '../../core/time.js';
+import type { Incident } from '../../core/types.js';
+import type { HttpContext } from '../server.js';
+import { BAR_DAYS, barDays, dayBar, dayText, latencyChart } from './charts.js';
+import type { PageDeps } from './deps.js';
+import { esc, layout, linker, pageText, pickLanguage, type PageText } from './html.js';
+import type { Language } from '../../core/delivery.js';
+
+const fact = (label: string, html: string) => `<div><dt>${esc(label)}</dt><dd>${html}</dd></div>`;
+
+/** The 404 page for a portal id nobody watches. */
+export function renderNotFound(ctx: HttpContext, url: URL, id: string): { status: number; body: string; type: string } {
+  const { language, explicit } = pickLanguage(url, ctx.defaultLanguage);
+  const t = pageText(language);
+  const link = linker(language, explicit);
+  const body =
+    `<a class="back" href="${esc(link('/'))}">← ${esc(t.back)}</a>` +
+    `<section class="card"><h1>${esc(t.notFoundTitle)}</h1><p class="lead">${esc(t.notFoundText(id))}</p></section>`;
+  return { status: 404, body: layout({ language, title: t.notFoundTitle, body, link, path: url.pathname }), type: 'text/html; charset=utf-8' };
+}
+
+/**
+ * GET /portal/:id: the portal's state and why, uptime with the 90-day bar (a title per day), the
+ * hourly latency chart with a table alternative, and the incident timeline with causes, error codes
+ * and the decoded Kode Error (labelled as an estimate), plus the CSV link.
+ */
+export async function renderPortalPage(deps: PageDeps, ctx: HttpContext, url: URL, id: string): Promise<{ status: number; body: string; type: string }> {
+  const portal = ctx.portal(id);
+  if (!portal) return renderNotFound(ctx, url, id);
+  const { language, explicit } = pickLanguage(url, ctx.defaultLanguage);
+  const t = pageText(language);
+  const link = linker(language, explicit);
+  const now = deps.clock.now();
+  const time = (iso: string) => `<time datetime="${esc(iso)}">${esc(deps.timeText(Date.parse(iso), language))}</time>`;
+  const [view, daily] = await Promise.all([ctx.status.detail(portal), deps.history.daily(portal.id, now, BAR_DAYS)]);
+
+  const out: string[] = [`<a class="back" href="${esc(link('/'))}">← ${esc(t.back)}</a><div class="stack">`];
+  const problem = view.state !== 'up' && view.state !== 'unknown';
+  const since = Date.parse(view.since);
+  const facts = [
+    fact(t.address, /^https?:\/\//.test(view.url) ? `<a href="${esc(view.url)}" rel="noopener nofollow">${esc(view.url)}</a>` : esc(view.url)),
+    ...(view.province ? [fact(t.province, esc(view.province))] : []),
+    fact(t.since, `${time(view.since)} (${esc(formatDuration(now - since, language))})`),
+    fact(t.lastChecked, view.lastCheckedAt ? time(view.lastCheckedAt) : esc(t.notChecked)),
+    ...(view.latencyMs !== null ? [fact(t.lastLatency, `${Math.round(view.latencyMs)} ms`)] : []),
+    ...(view.httpStatus !== null ? [fact(t.httpStatus, String(view.httpStatus))] : []),
+    ...(view.errorCode ? [fact(t.errorCode, `<code>${esc(view.errorCode)}</code>`)] : []),
+    ...(view.errorCodeEstimate ? [fact(t.estimate, estimate(view.errorCodeEstimate, t, time))] : []),
+  ];
+  out.push(
+    `<section class="card hero"><div class="row"><h1>${esc(view.name)}</h1><span class="pill s-${view.state}">${esc(stateText(view.state, language))}</span></div>`,
+    problem ? `<p class="lead">${esc(t.cause)}: ${esc(causeText(view.cause, language, view.httpStatus))}</p>` : '',
+    `<dl class="facts">${facts.join('')}</dl></section>`,
+  );
+
+  const bar = dayBar(barDays(now), daily, language, { titled: true, dayText: (day) => dayText(day, language) });
+  const stat = (label: string, value: string) => `<div class="stat"><span>${esc(label)}</span><b>${esc(value)}</b></div>`;
+  out.push(
+    `<section class="card big" aria-labelledby="uptime-h"><h2 id="uptime-h">${esc(t.uptime)}</h2><div class="stats">`,
+    stat(t.h24, formatPercent(view.uptime.h24, language)),
+    stat(t.d7, formatPercent(view.uptime.d7, language)),
+    stat(t.d30, formatPercent(view.uptime.d30, language)),
+    stat(t.d90, formatPercent(bar.uptime, language)),
+    '</div>',
+    `<ul class="legend" aria-hidden="true"><li><i class="l-ok"></i>${esc(t.legendOk)}</li><li><i class="l-minor"></i>${esc(t.legendMinor)}</li>`,
+    `<li><i class="l-major"></i>${esc(t.legendMajor)}</li><li><i class="l-none"></i>${esc(t.legendNone)}</li></ul>`,
+    bar.svg,
+    `<div class="scale" aria-hidden="true"><span>${esc(t.daysAgo)}</span><span>${esc(t.today)}</span></div>`,
+    `<p class="note" aria-hidden="true">${esc(t.barLabel(bar.counts.ok, bar.counts.minor, bar.counts.major, bar.counts.none, formatPercent(bar.uptime, language)))}</p></section>`,
+  );
+
+  const chart = latencyChart(view.latency.hourly, now, language, deps.timeText);
+  const percentile = (value: number | null) => (value === null ? '–' : `≤ ${value} ms`);
+  out.push(
+    `<section class="card" aria-labelledby="latency-h"><h2 id="latency-h">${esc(t.latencyTitle)}</h2>`,
+    `<div class="stats">${stat('p50', percentile(view.latency.p50))}${stat('p95', percentile(view.latency.p95))}${stat('p99', percentile(view.latency.p99))}</div>`,
+    chart.svg,
+    `<p class="note" aria-hidden="true">${esc(chart.summary)}</p>`,
+    `<details><summary>${esc(t.latencyTable)}</summary>${chart.table}</details></section>`,
+  );
+
+  const csv = `/api/portals/${encodeURIComponent(portal.id)}/incidents.csv`;
+  out.push(
+    `<section class="card" aria-labelledby="incidents-h"><div class="head2"><h2 id="incidents-h">${esc(t.incidents)}</h2>`,
+    `<a href="${esc(csv)}" download>${esc(t.csv)}</a></div>`,
+  );
+  if (view.incidents.length === 0) out.push(`<p class="note">${esc(t.noIncidents)}</p>`);
+  else {
+    out.push('<ol class="timeline">');
+    for (const incident of view.incidents) out.push(incidentItem(incident, now, language, time));
+    out.push('</ol>');
+  }
+  out.push('</section></div>');
+
+  return {
+    status: 200,
+    body: layout({ language, title: `${view.name} · ${stateText(view.state, language)} · ${t.title}`, body: out.join(''), link, path: url.pathname }),
+    type: 'text/html; charset=utf-8',
+  };
+}
+
+function estimate(iso: string, t: PageText, time: (iso: string) => string): string {
+  return `≈ ${time(iso)} <span class="est">(${esc(t.estimateNote)})</span>`;
+}
+
+function incidentItem(incident: Incident, now: number, language: Language, time: (iso: string) => string): string {
+  const t = pageText(language);
+  const open = incident.endedAt === null;
+  const duration = incident.durationMs ?? now - Date.parse(incident.startedAt);
+  const facts = [
+    fact(t.started, time(incident.startedAt)),
+    fact(t.ended, incident.endedAt ? time(incident.endedAt) : '–'),
+    fact(t.duration, esc(formatDuration(duration, language))),
+    ...(incident.httpStatus !== null ? [fact(t.httpStatus, String(incident.httpStatus))] : []),
+    ...(incident.errorCode ? [fact(t.errorCode, `<code>${esc(incident.errorCode)}</code>`)] : []),
+    ...(incident.errorCodeEstimate ? [fact(t.estimate, estimate(incident.errorCodeEstimate, t, time))] : []),
+    fact(t.checksFailed, String(incident.checksFailed)),
+  ];
+  return (
+    `<li class="${open ? 'open' : 'done'}"><p><span class="tag ${open ? 'open' : 'done'}">${esc(open ? t.ongoing : t.resolved)}</span>` +
+    `<b>${esc(causeText(incident.cause, language, incident.httpStatus))}</b></p><dl class="facts">${facts.join('')}</dl></li>`
+  );
+}

@@ -1,0 +1,207 @@
+import { Bot, GrammyError, InputFile, type Context } from 'grammy';
+import type { BotCommand, Chat, Message, User } from 'grammy/types';
+import type { Logger } from 'pino';
+import type { AppServices } from '../../app.js';
+import type { Language } from '../../core/delivery.js';
+import type { Reply } from '../../core/reply.js';
+import type { ChatRef } from '../../store/subscription-store.js';
+import type { CommandRegistry } from '../../../commands/registry.js';
+import type { ChatContext, CommandDeps } from '../../../commands/types.js';
+import { runCommandSafely } from '../command-deps.js';
+import { renderReply, TELEGRAM_MAX_TEXT } from './format.js';
+
+/** The user id Telegram shows for messages an anonymous group admin sends. */
+const GROUP_ANONYMOUS_BOT_ID = 1087968824;
+const ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface TelegramAdapterOptions {
+  bot: Bot;
+  registry: CommandRegistry;
+  deps: CommandDeps;
+  services: AppServices;
+  pollTimeoutSeconds: number;
+  logger: Logger;
+}
+
+/** Splits `/status@pantau_bot gresik` into the command name and the rest, or null if not for us. */
+export function parseCommandLine(text: string, botUsername: string | undefined): { name: string; rest: string } | null {
+  const match = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+([\s\S]*))?$/.exec(text.trim());
+  if (!match) return null;
+  if (match[2] && botUsername && match[2].toLowerCase() !== botUsername.toLowerCase()) return null;
+  return { name: match[1]!.toLowerCase(), rest: (match[3] ?? '').trim() };
+}
+
+function chatRefOf(chat: Chat, message: Message | undefined): ChatRef {
+  // Only forum topics are alert destinations of their own; a reply thread in a normal group is not.
+  const threadId = message?.is_topic_message && message.message_thread_id ? String(message.message_thread_id) : null;
+  return { platform: 'telegram', chatId: String(chat.id), threadId, guildId: null };
+}
+
+/**
+ * The Telegram side of the bot: commands in (messages and button presses), replies out, membership
+ * changes, and long polling that survives a conflicting instance and network failures.
+ */
+export function createTelegramAdapter(options: TelegramAdapterOptions) {
+  const { bot, registry, deps, services, logger } = options;
+  const log = logger.child({ component: 'telegram' });
+  let stopped = false;
+  let polling: Promise<void> | null = null;
+
+  const languageOf = (chat: ChatRef): Language => services.subscriptions.get(chat)?.language ?? services.config.language;
+
+  function contextFor(ctx: Context, chat: Chat, from: User | undefined, message: Message | undefined): ChatContext {
+    const ref = chatRefOf(chat, message);
+    const isPrivate = chat.type === 'private';
+    const userId = String(from?.id ?? '');
+    return {
+      chat: ref,
+      title: 'title' in chat && chat.title ? chat.title : null,
+      isPrivate,
+      userId,
+      isOwner: services.config.env.ownerIds.includes(userId),
+      async isAdmin() {
+        if (isPrivate) return true;
+        // Anonymous admins post on behalf of the group itself.
+        if (message?.sender_chat?.id === chat.id || from?.id === GROUP_ANONYMOUS_BOT_ID) return true;
+        if (!from) return false;
+        const member = await ctx.api.getChatMember(chat.id, from.id);
+        return member.status === 'creator' || member.status === 'administrator';
+      },
+    };
+  }
+
+  async function send(chat: ChatRef, reply: Reply, language: Language) {
+    const { text, buttons } = renderReply(reply, language, TELEGRAM_MAX_TEXT);
+    const thread = chat.threadId ? { message_thread_id: Number(chat.threadId) } : {};
+    await bot.api.sendMessage(chat.chatId, text, {
+      parse_mode: 'HTML',
+      link_preview_options: { is_disabled: true },
+      ...thread,
+      ...(buttons.length ? { reply_markup: { inline_keyboard: buttons } } : {}),
+    });
+    if (reply.document) {
+      await bot.api.sendDocument(chat.chatId, new InputFile(Buffer.from(reply.document.content, 'utf8'), reply.document.filename), {
+        caption: reply.document.caption,
+        ...thread,
+      });
+    }
+  }
+
+  async function runLine(ctx: Context, text: string, chat: Chat, from: User | undefined, message: Message | undefined) {
+    const parsed = parseCommandLine(text, bot.botInfo?.username);
+    if (!parsed) return;
+    const definition = registry.find(parsed.name);
+    const context = contextFor(ctx, chat, from, message);
+    const language = languageOf(context.chat);
+    if (!definition) {
+      // In groups, other bots' commands are none of our business.
+      if (chat.type === 'private') {
+        await send(context.chat, { tone: 'error', lines: [[language === 'id' ? 'Perintah tidak dikenal. Ketik ' : 'Unknown command. Type ', { code: '/help' }]] }, language);
+      }
+      return;
+    }
+    const first = definition.options[0];
+    const args: Record<string, string | undefined> = first ? { [first.name]: parsed.rest || undefined } : {};
+    const reply = await runCommandSafely(definition, { args, context, language }, deps, services);
+    // A command may have changed the chat's language (/lang).
+    await send(context.chat, reply, languageOf(context.chat));
+  }
+
+  bot.on('message:text', async (ctx) => {
+    const message = ctx.message;
+    if (!message.entities?.some((e) => e.type === 'bot_command' && e.offset === 0)) return;
+    await runLine(ctx, message.text, ctx.chat, message.from, message);
+  });
+
+  bot.on('message:migrate_to_chat_id', async (ctx) => {
+    const moved = await services.subscriptions.moveChat('telegram', String(ctx.chat.id), String(ctx.message.migrate_to_chat_id));
+    if (moved.length) log.info({ from: ctx.chat.id, to: ctx.message.migrate_to_chat_id }, 'group upgraded to a supergroup; subscriptions moved');
+  });
+
+  bot.on('callback_query:data', async (ctx) => {
+    const query = ctx.callbackQuery;
+    await ctx.answerCallbackQuery().catch(() => undefined);
+    const message = query.message && 'chat' in query.message ? (query.message as Message) : undefined;
+    if (!message) return;
+    await runLine(ctx, query.data, message.chat, query.from, message);
+  });
+
+  bot.on('my_chat_member', async (ctx) => {
+    const update = ctx.myChatMember;
+    const status = update.new_chat_member.status;
+    const chatId = String(update.chat.id);
+    if (status === 'kicked' || status === 'left') {
+      const removed = await services.subscriptions.removeWhere((r) => r.chat.platform === 'telegram' && r.chat.chatId === chatId);
+      if (removed.length) log.warn({ chatId, portals: removed.flatMap((r) => r.portals) }, 'bot removed from chat; its subscriptions were removed');
+      return;
+    }
+    const wasOut = update.old_chat_member.status === 'left' || update.old_chat_member.status === 'kicked';
+    if (wasOut && update.chat.type !== 'private') {
+      const help = registry.find('help');
+      if (!help) return;
+      const chat: ChatRef = { platform: 'telegram', chatId, threadId: null, guildId: null };
+      const language = languageOf(chat);
+      const reply = await runCommandSafely(help, { args: {}, context: { chat, title: null, isPrivate: false, userId: String(update.from.id), isOwner: false, isAdmin: async () => false }, language }, deps, services);
+      await send(chat, reply, language);
+    }
+  });
+
+  bot.catch((error) => {
+    const cause = error.error;
+    log.error({ err: cause, updateId: error.ctx.update.update_id }, 'handling a Telegram update failed; going on');
+  });
+
+  async function publishCommands() {
+    const visible = registry.all.filter((c) => !c.hidden);
+    const list = (language: Language): BotCommand[] => visible.map((c) => ({ command: c.name, description: c.description[language].slice(0, 256) }));
+    await bot.api.setMyCommands(list('id'));
+    await bot.api.setMyCommands(list('id'), { language_code: 'id' });
+    await bot.api.setMyCommands(list('en'), { language_code: 'en' });
+  }
+
+  async function pollForever() {
+    let backoffMs = 2000;
+    let published = false;
+    while (!stopped) {
+      try {
+        await bot.init();
+        if (!published) {
+          await publishCommands().catch((error: unknown) => log.warn({ err: error }, 'could not publish the command list'));
+          published = true;
+        }
+        await bot.start({
+          allowed_updates: [...ALLOWED_UPDATES],
+          timeout: options.pollTimeoutSeconds,
+          drop_pending_updates: false,
+          onStart: (me) => log.info({ username: me.username }, 'Telegram bot polling'),
+        });
+        return;
+      } catch (error) {
+        if (stopped) return;
+        if (error instanceof GrammyError && error.error_code === 409) {
+          log.error({ retryInMs: backoffMs }, 'another instance is polling this bot token (409 Conflict); retrying');
+        } else if (error instanceof GrammyError && error.error_code === 401) {
+          log.error('TELEGRAM_BOT_TOKEN was rejected (401 Unauthorized); check the token. Monitoring goes on.');
+          backoffMs = Math.max(backoffMs, 60_000);
+        } else {
+          log.error({ err: error, retryInMs: backoffMs }, 'Telegram polling failed; retrying');
+        }
+        await sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 120_000);
+      }
+    }
+  }
+
+  return {
+    async start() {
+      stopped = false;
+      polling = pollForever();
+    },
+    async stop() {
+      stopped = true;
+      if (bot.isRunning()) await bot.stop().catch((error: unknown) => log.warn({ err: error }, 'stopping the Telegram bot failed'));
+      await polling;
+    },
+  };
+}

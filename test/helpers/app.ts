@@ -1,0 +1,26 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { createApp, type App, type AppOptions } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+
+/** A throw-away SQLite file, so a test can restart the bot on the same store. */
+export function tempSqliteUrl(): string {
+  return `sqlite://${path.join(mkdtempSync(path.join(tmpdir(), 'pantau-test-')), 'pantau.sqlite')}`;
+}
+
+/** Starts the whole app from a YAML text and environment, with checks driven by hand. */
+export async function startApp(yaml: string, env: Record<string, string>, options: AppOptions = {}): Promise<App> {
+  const config = loadConfig(yaml, { HTTP_PORT: '0', STORE_URL: 'memory://', ...env }, 'test.yaml');
+  const app = await createApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), schedule: false, ...options });
+  await app.start();
+  return app;
+}
+
+/** One check cycle over every portal, then wait until its alerts are delivered. */
+export async function cycle(app: App) {
+  const report = await app.monitor.runCycle({ all: true });
+  await app.outbox.idle();
+  return report;
+}
