@@ -3,6 +3,7 @@ import { formatDateTime } from '../../core/time.js';
 import type { PortalState } from '../../core/types.js';
 
 // Characters XML 1.0 forbids; a portal name copied from a web page may carry one.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
 const SPECIAL = /[&<>"']/g;
 const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -301,6 +302,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .head2 h2{margin:0}
 .timeline{list-style:none;margin:0;padding:0 0 0 18px;border-left:2px solid var(--line)}
 .timeline li{position:relative;padding:0 0 16px 4px}
+.timeline p{margin:0}
 .timeline li::before{content:"";position:absolute;left:-26px;top:5px;width:12px;height:12px;border-radius:50%;background:var(--ok);border:2px solid var(--card)}
 .timeline li.open::before{background:var(--down)}
 .timeline .facts{margin-top:6px;grid-template-columns:repeat(auto-fit,minmax(180px,1fr))}

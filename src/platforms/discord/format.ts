@@ -1,0 +1,248 @@
+import {
+  AttachmentBuilder,
+  ButtonStyle,
+  ComponentType,
+  type APIActionRowComponent,
+  type APIButtonComponentWithCustomId,
+  type APIEmbed,
+  type APIEmbedField,
+} from 'discord.js';
+import { alertReply } from '../../core/alert-text.js';
+import type { Alert, AlertItem, Language } from '../../core/delivery.js';
+import { causeText } from '../../core/i18n.js';
+import type { Inline, Line, Reply } from '../../core/reply.js';
+import { formatDateTime, formatDuration, formatPercent } from '../../core/time.js';
+import type { Uptime } from '../../store/history-store.js';
+
+/** Discord's limits that a rendered message has to respect. */
+export const DISCORD_LIMITS = {
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  embedTotal: 6000,
+  content: 2000,
+  customId: 100,
+  buttonLabel: 80,
+  buttonsPerRow: 5,
+  rows: 5,
+} as const;
+
+/** Embed colours: red for down, green for up, amber for degraded. */
+export const TONE_COLORS: Record<NonNullable<Reply['tone']>, number> = {
+  info: 0x5865f2,
+  success: 0x2ecc71,
+  error: 0xe74c3c,
+  down: 0xe74c3c,
+  up: 0x2ecc71,
+  degraded: 0xffbf00,
+};
+
+/**
+ * Escapes dynamic text for Discord markdown: the only place where that happens. Discord accepts a
+ * backslash before any punctuation, so escaping a character that would not have been markup is
+ * harmless.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\*_~|>`]/g, '\\$&');
+}
+
+// A code span cannot contain its own delimiter and backslashes are literal inside it: a backtick
+// in dynamic text becomes a look-alike instead.
+const codeSpan = (text: string) => `\`${text.replace(/`/g, 'ˋ') || ' '}\``;
+const linkTarget = (url: string) => url.replace(/[()\s]/g, (c) => encodeURIComponent(c));
+
+function renderInline(part: Inline): string {
+  if (typeof part === 'string') return escapeMarkdown(part);
+  if ('bold' in part) return part.bold ? `**${escapeMarkdown(part.bold)}**` : '';
+  if ('italic' in part) return part.italic ? `*${escapeMarkdown(part.italic)}*` : '';
+  if ('code' in part) return codeSpan(part.code);
+  const text = escapeMarkdown(part.link).replace(/[[\]]/g, '\\$&');
+  return /^https?:\/\//.test(part.url) ? `[${text}](${linkTarget(part.url)})` : text;
+}
+
+export const renderLine = (line: Line) => line.map(renderInline).join('');
+
+/** A line as plain text (no markup): for places where markup would not help, like a title's link. */
+const plainLine = (line: Line) =>
+  line.map((part) => (typeof part === 'string' ? part : 'bold' in part ? part.bold : 'italic' in part ? part.italic : 'code' in part ? part.code : part.link)).join('');
+
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+const more = (language: Language, count: number) => (language === 'id' ? `…dan ${count} lainnya` : `…and ${count} more`);
+
+/** Joins lines up to `max` characters; the lines that do not fit become "…and N more". */
+function joinLines(lines: string[], max: number, language: Language): string {
+  const all = lines.join('\n');
+  if (all.length <= max) return all;
+  const kept: string[] = [];
+  let used = 0;
+  const reserve = 40;
+  for (const line of lines) {
+    if (used + line.length + 1 > max - reserve) break;
+    kept.push(line);
+    used += line.length + 1;
+  }
+  kept.push(escapeMarkdown(more(language, lines.length - kept.length)));
+  return kept.join('\n');
+}
+
+function embedSize(embed: APIEmbed): number {
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.fields ?? []).reduce((sum, f) => sum + f.name.length + f.value.length, 0)
+  );
+}
+
+/** A Reply's title: a lone link becomes the embed's title link, anything else is rendered text. */
+function titleOf(title: Line): Pick<APIEmbed, 'title' | 'url'> {
+  const [only] = title;
+  if (title.length === 1 && only && typeof only !== 'string' && 'link' in only && /^https?:\/\//.test(only.url)) {
+    return { title: clip(escapeMarkdown(only.link), DISCORD_LIMITS.title), url: only.url };
+  }
+  const rendered = renderLine(title);
+  return { title: rendered.length <= DISCORD_LIMITS.title ? rendered : clip(escapeMarkdown(plainLine(title)), DISCORD_LIMITS.title) };
+}
+
+/** Renders a neutral Reply as one embed, within Discord's size limits. */
+export function replyEmbed(reply: Reply, language: Language): APIEmbed {
+  const embed: APIEmbed = { color: TONE_COLORS[reply.tone ?? 'info'] };
+  if (reply.title?.length) Object.assign(embed, titleOf(reply.title));
+  const fields: APIEmbedField[] = (reply.fields ?? []).slice(0, DISCORD_LIMITS.fields).map((field) => ({
+    name: clip(escapeMarkdown(field.name), DISCORD_LIMITS.fieldName) || '\u200b',
+    value: clip(renderLine(field.value), DISCORD_LIMITS.fieldValue) || '\u200b',
+    ...(field.inline ? { inline: true } : {}),
+  }));
+  if (fields.length) embed.fields = fields;
+  const room = Math.min(DISCORD_LIMITS.description, DISCORD_LIMITS.embedTotal - embedSize(embed));
+  const description = joinLines(reply.lines.map(renderLine), room, language);
+  if (description) embed.description = description;
+  return embed;
+}
+
+/** What the adapter sends for a Reply: fits interaction replies, edits and follow-ups. */
+export interface DiscordReplyMessage {
+  content?: string;
+  embeds: APIEmbed[];
+  components: Array<APIActionRowComponent<APIButtonComponentWithCustomId>>;
+  files: AttachmentBuilder[];
+}
+
+/**
+ * Reply buttons as Discord buttons whose custom_id is the command line they run (`/subscribe
+ * gresikkab`). Longer lines than custom_id allows, and repeats (Discord refuses duplicate ids in
+ * one message), are left out.
+ */
+export function replyButtons(buttons: Reply['buttons']): Array<APIActionRowComponent<APIButtonComponentWithCustomId>> {
+  const seen = new Set<string>();
+  const usable = (buttons ?? []).filter((button) => {
+    if (button.command.length > DISCORD_LIMITS.customId || seen.has(button.command)) return false;
+    seen.add(button.command);
+    return true;
+  });
+  const rows: Array<APIActionRowComponent<APIButtonComponentWithCustomId>> = [];
+  const max = DISCORD_LIMITS.buttonsPerRow * DISCORD_LIMITS.rows;
+  usable.slice(0, max).forEach((button, index) => {
+    if (index % DISCORD_LIMITS.buttonsPerRow === 0) rows.push({ type: ComponentType.ActionRow, components: [] });
+    rows.at(-1)!.components.push({
+      type: ComponentType.Button,
+      style: rows.length === 1 && index === 0 ? ButtonStyle.Primary : ButtonStyle.Secondary,
+      label: clip(button.label, DISCORD_LIMITS.buttonLabel) || button.command.slice(0, DISCORD_LIMITS.buttonLabel),
+      custom_id: button.command,
+    });
+  });
+  return rows;
+}
+
+/** Renders a Reply as an embed with its buttons and, for /history, the CSV as an attached file. */
+export function renderReply(reply: Reply, language: Language): DiscordReplyMessage {
+  const message: DiscordReplyMessage = { embeds: [replyEmbed(reply, language)], components: replyButtons(reply.buttons), files: [] };
+  if (reply.document) {
+    const { filename, content, caption } = reply.document;
+    message.files.push(new AttachmentBuilder(Buffer.from(content, 'utf8'), { name: filename, description: clip(caption, 1024) }));
+    message.content = clip(escapeMarkdown(caption), DISCORD_LIMITS.content);
+  }
+  return message;
+}
+
+/** Parses a button's command line (`/subscribe jatim --yes`) into the command name and the rest. */
+export function parseCommandLine(line: string): { name: string; rest: string } | null {
+  const match = /^\/([A-Za-z0-9_]{1,32})(?:\s+([\s\S]*))?$/.exec(line.trim());
+  if (!match) return null;
+  return { name: match[1]!.toLowerCase(), rest: (match[2] ?? '').trim() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
+
+const tr = (language: Language, id: string, en: string) => (language === 'id' ? id : en);
+const unix = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+function alertColor(kind: AlertItem['transition']['kind']): number {
+  return kind === 'down' ? TONE_COLORS.down : kind === 'degraded' ? TONE_COLORS.degraded : TONE_COLORS.up;
+}
+
+/** Extra facts the notifier looks up for a single-portal alert; each may be missing. */
+export interface AlertExtras {
+  uptime?: Uptime | null;
+}
+
+/** One portal in detail: coloured embed with cause, error code, since, duration, uptime and links. */
+function singleAlertEmbed(alert: Alert, item: AlertItem, extras: AlertExtras): APIEmbed {
+  const { language, timezone } = alert;
+  const { transition: t, portal } = item;
+  const when = (iso: string) => `${formatDateTime(Date.parse(iso), timezone, language)} (<t:${unix(iso)}:R>)`;
+  const headline = {
+    down: tr(language, `🔴 ${portal.name} DOWN`, `🔴 ${portal.name} is DOWN`),
+    up: tr(language, `🟢 ${portal.name} pulih`, `🟢 ${portal.name} is back UP`),
+    degraded: tr(language, `🟡 ${portal.name} terganggu`, `🟡 ${portal.name} is degraded`),
+    recovered: tr(language, `🟢 ${portal.name} normal kembali`, `🟢 ${portal.name} is back to normal`),
+    silent: portal.name,
+  }[t.kind];
+  const recovering = t.kind === 'up' || t.kind === 'recovered';
+  const cause = recovering ? t.outageCause : t.cause;
+  const code = recovering ? t.outageErrorCode : t.errorCode;
+  const since = recovering ? t.outageStartedAt : t.kind === 'down' ? (t.outageStartedAt ?? t.at) : t.at;
+  const fields: APIEmbedField[] = [];
+  if (cause) fields.push({ name: tr(language, 'Penyebab', 'Cause'), value: escapeMarkdown(causeText(cause, language, recovering ? null : t.httpStatus)) });
+  if (code) {
+    const estimate = !recovering && t.errorCodeEstimate ? `\n${escapeMarkdown(tr(language, 'Perkiraan aplikasi mulai gagal: ', 'Estimated start of the failing instance: '))}${when(t.errorCodeEstimate)}` : '';
+    fields.push({ name: tr(language, 'Kode Error', 'Error code'), value: `${codeSpan(code)}${estimate}`, inline: !estimate });
+  }
+  if (since) fields.push({ name: tr(language, 'Sejak', 'Since'), value: when(since), inline: true });
+  if (t.outageDurationMs !== null && recovering) {
+    fields.push({ name: tr(language, 'Durasi', 'Duration'), value: `**${escapeMarkdown(formatDuration(t.outageDurationMs, language))}**`, inline: true });
+  }
+  const uptime = extras.uptime;
+  if (uptime && (uptime.h24 !== null || uptime.d7 !== null || uptime.d30 !== null)) {
+    const day = tr(language, 'hari', 'd');
+    fields.push({
+      name: 'Uptime',
+      value: escapeMarkdown(`24 ${tr(language, 'jam', 'h')} ${formatPercent(uptime.h24, language)} · 7 ${day} ${formatPercent(uptime.d7, language)} · 30 ${day} ${formatPercent(uptime.d30, language)}`),
+    });
+  }
+  const links: Line = [{ link: tr(language, 'Buka portal', 'Open portal'), url: portal.url }];
+  if (alert.publicUrl) links.push(' · ', { link: tr(language, 'Halaman status', 'Status page'), url: `${alert.publicUrl.replace(/\/$/, '')}/portal/${portal.id}` });
+  fields.push({ name: tr(language, 'Tautan', 'Link'), value: renderLine(links) });
+  return {
+    title: clip(escapeMarkdown(headline), DISCORD_LIMITS.title),
+    url: portal.url,
+    color: alertColor(t.kind),
+    fields: fields.map((f) => ({ ...f, value: clip(f.value, DISCORD_LIMITS.fieldValue) })),
+    footer: { text: 'Pantau LPSE' },
+    timestamp: new Date(Date.parse(t.at)).toISOString(),
+  };
+}
+
+/**
+ * An alert as a channel message: one portal in detail, or the cycle's digest (down ones first) as
+ * one embed coloured by the worst change. Either way one message per channel per cycle.
+ */
+export function alertMessage(alert: Alert, extras: AlertExtras = {}): { embeds: APIEmbed[]; allowed_mentions: { parse: [] } } {
+  const [only] = alert.items;
+  const embed = alert.items.length === 1 && only ? singleAlertEmbed(alert, only, extras) : { ...replyEmbed(alertReply(alert), alert.language), footer: { text: 'Pantau LPSE' } };
+  return { embeds: [embed], allowed_mentions: { parse: [] } };
+}
