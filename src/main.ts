@@ -1,30 +1,21 @@
-import pino from 'pino';
 import { createApp, type App } from './app.js';
 import { ConfigError, readConfig } from './config.js';
 import { createPlatforms } from './platforms/index.js';
 import { createPageRenderers } from './http/pages.js';
+import { createLogger } from './logger.js';
 
 /**
  * Composition root: read the config, build every part, start, and stop once on SIGTERM/SIGINT.
  * A second signal while stopping is logged, not fatal; a third forces the exit.
  */
 async function main() {
-  const pretty = process.stdout.isTTY && !process.env.NO_PRETTY_LOGS;
-  let transport: pino.TransportSingleOptions | undefined;
+  let pretty = Boolean(process.stdout.isTTY) && !process.env.NO_PRETTY_LOGS;
   if (pretty) {
-    try {
-      await import('pino-pretty');
-      transport = { target: 'pino-pretty', options: { translateTime: 'SYS:standard', ignore: 'pid,hostname' } };
-    } catch {
-      transport = undefined;
-    }
+    // pino-pretty is a development dependency; a pruned install logs JSON.
+    pretty = await import('pino-pretty').then(() => true, () => false);
   }
-  const logger = pino({
-    level: process.env.LOG_LEVEL ?? 'info',
-    // Tokens must never reach a log line, whatever object is logged.
-    redact: { paths: ['*.token', '*.*.token', 'token', 'config.env.telegramToken', 'config.env.discordToken', '*.authorization', '*.headers.authorization'], censor: '[redacted]' },
-    ...(transport ? { transport } : {}),
-  });
+  const env = process.env;
+  const logger = createLogger({ level: env.LOG_LEVEL ?? 'info', secrets: [env.TELEGRAM_BOT_TOKEN ?? null, env.DISCORD_TOKEN ?? null], pretty });
 
   let config;
   try {
