@@ -1,5 +1,6 @@
 import type { AppServices } from '../app.js';
 import type { Config } from '../config.js';
+import { createDiscordPlatform } from './discord/index.js';
 import type { ChatPlatform } from './platform.js';
 import { createTelegramPlatform } from './telegram/index.js';
 
@@ -7,5 +8,6 @@ import { createTelegramPlatform } from './telegram/index.js';
 export function createPlatforms(config: Config): Array<(services: AppServices) => ChatPlatform> {
   const platforms: Array<(services: AppServices) => ChatPlatform> = [];
   if (config.env.telegramToken) platforms.push(createTelegramPlatform);
+  if (config.env.discordToken) platforms.push(createDiscordPlatform);
   return platforms;
 }

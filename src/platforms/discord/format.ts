@@ -52,7 +52,7 @@ export function escapeMarkdown(text: string): string {
 // A code span cannot contain its own delimiter and backslashes are literal inside it: a backtick
 // in dynamic text becomes a look-alike instead.
 const codeSpan = (text: string) => `\`${text.replace(/`/g, 'ˋ') || ' '}\``;
-const linkTarget = (url: string) => url.replace(/[()\s]/g, (c) => encodeURIComponent(c));
+const linkTarget = (url: string) => url.replace(/[()\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 
 function renderInline(part: Inline): string {
   if (typeof part === 'string') return escapeMarkdown(part);
@@ -65,9 +65,13 @@ function renderInline(part: Inline): string {
 
 export const renderLine = (line: Line) => line.map(renderInline).join('');
 
-/** A line as plain text (no markup): for places where markup would not help, like a title's link. */
-const plainLine = (line: Line) =>
-  line.map((part) => (typeof part === 'string' ? part : 'bold' in part ? part.bold : 'italic' in part ? part.italic : 'code' in part ? part.code : part.link)).join('');
+/** A title line: embed titles are bold already and cannot hold links, so only code stays markup. */
+const titleLine = (line: Line) =>
+  line
+    .map((part) =>
+      typeof part === 'string' ? escapeMarkdown(part) : 'bold' in part ? escapeMarkdown(part.bold) : 'italic' in part ? escapeMarkdown(part.italic) : 'code' in part ? codeSpan(part.code) : escapeMarkdown(part.link),
+    )
+    .join('');
 
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 const more = (language: Language, count: number) => (language === 'id' ? `…dan ${count} lainnya` : `…and ${count} more`);
@@ -103,8 +107,7 @@ function titleOf(title: Line): Pick<APIEmbed, 'title' | 'url'> {
   if (title.length === 1 && only && typeof only !== 'string' && 'link' in only && /^https?:\/\//.test(only.url)) {
     return { title: clip(escapeMarkdown(only.link), DISCORD_LIMITS.title), url: only.url };
   }
-  const rendered = renderLine(title);
-  return { title: rendered.length <= DISCORD_LIMITS.title ? rendered : clip(escapeMarkdown(plainLine(title)), DISCORD_LIMITS.title) };
+  return { title: clip(titleLine(title), DISCORD_LIMITS.title) };
 }
 
 /** Renders a neutral Reply as one embed, within Discord's size limits. */
