@@ -238,18 +238,26 @@ export function readConfig(env: Record<string, string | undefined>, cwd = proces
   return loadConfig(text, env, file);
 }
 
+// Building an Intl.DateTimeFormat costs far more than using one: alerts format many times each.
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** Offset of `zone` from UTC at instant `utcMs`, in ms. */
 export function zoneOffsetMs(zone: string, utcMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(utcMs));
+  let format = zoneFormatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    zoneFormatters.set(zone, format);
+  }
+  const parts = format.formatToParts(new Date(utcMs));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return asUtc - Math.floor(utcMs / 1000) * 1000;
