@@ -103,8 +103,10 @@ export function createChecker(options: CheckerOptions): Checker {
     connections: options.maxConcurrentPerHost,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 60_000,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
+    // The AbortSignal is the check's deadline. undici's own timers tick twice a second and can fire
+    // up to ~0.5 s early, so they only back it up.
+    headersTimeout: options.timeoutMs + 1000,
+    bodyTimeout: options.timeoutMs + 1000,
     connect(connectOptions, callback) {
       baseConnect(connectOptions, (error, socket) => {
         if (!error && socket && 'getPeerCertificate' in socket) {

@@ -19,8 +19,9 @@ export const INCIDENT_CSV_COLUMNS = [
 function cell(value: string | number | null): string {
   if (value === null) return '';
   const text = String(value);
-  // Quote per RFC 4180, and defuse spreadsheet formulas in text cells.
-  const safe = /^[=+\-@]/.test(text) && typeof value === 'string' ? `'${text}` : text;
+  // Quote per RFC 4180, and defuse spreadsheet formulas in text cells (OWASP: a leading tab or
+  // carriage return can start a formula too).
+  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

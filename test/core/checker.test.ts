@@ -6,7 +6,7 @@ import type { CheckResult } from '../../src/core/types.js';
 import { createFakePortal, createRefusedPort, createSelfSignedCert, type FakePortal, type PortalMode } from '../fakes/fake-portal.js';
 
 const DAY_MS = 86_400_000;
-const TIMEOUT_MS = 600;
+const TIMEOUT_MS = 800;
 /** The browser-like User-Agent the bot sends unless configured otherwise. */
 const DEFAULT_USER_AGENT = loadConfig('', {}).check.userAgent;
 
@@ -23,7 +23,8 @@ function options(extra: Partial<CheckerOptions> = {}): CheckerOptions {
   };
 }
 
-const classifyOptions = (): ClassifyOptions => ({ degradedLatencyMs: 150, certWarningDays: 14, now: Date.now() });
+// Loopback answers in a few ms; the margin keeps a busy CI machine from turning healthy into slow.
+const classifyOptions = (): ClassifyOptions => ({ degradedLatencyMs: 300, certWarningDays: 14, now: Date.now() });
 const check = (checker: Checker, url: string) => checker.check({ id: 'gresikkab', url });
 
 let portal: FakePortal;
@@ -56,7 +57,8 @@ describe('checker + classifier against a fake SPSE portal', () => {
     { mode: 'maintenance', state: 'down', cause: 'maintenance_page', status: 503 },
     { mode: { kind: 'maintenance', status: 200 }, state: 'down', cause: 'maintenance_page', status: 200 },
     { mode: 'unexpected', state: 'degraded', cause: 'no_spse_markers', status: 200 },
-    { mode: { kind: 'slow', delayMs: 300 }, state: 'degraded', cause: 'slow', status: 200 },
+    { mode: { kind: 'slow', delayMs: 550 }, state: 'degraded', cause: 'slow', status: 200 },
+    { mode: { kind: 'status', status: 500 }, state: 'down', cause: 'http_status', status: 500 },
   ];
 
   it.each(modes)('$mode → $state / $cause', async ({ mode, state, cause, status, errorCode }) => {
@@ -97,6 +99,14 @@ describe('checker + classifier against a fake SPSE portal', () => {
     expect(classify(result, classifyOptions())).toMatchObject({ state: 'down', cause: 'timeout', networkLevel: true });
   });
 
+  it('an answer just inside the deadline is not a timeout', async () => {
+    portal.setMode({ kind: 'slow', delayMs: TIMEOUT_MS - 150 });
+    const result = await check(checker, portal.url);
+    expect(result.failure).toBeNull();
+    expect(result.status).toBe(200);
+    expect(classify(result, classifyOptions())).toMatchObject({ state: 'degraded', cause: 'slow' });
+  });
+
   it('a body that stalls after the headers is a timeout too', async () => {
     portal.setMode({ kind: 'hang-body', bytes: 4096 });
     const result = await check(checker, portal.url);
@@ -116,15 +126,15 @@ describe('checker + classifier against a fake SPSE portal', () => {
     expect(result.bodyBytes).toBeLessThanOrEqual(cap + 65_536);
     // Only the sample classification needs is kept in memory.
     expect(Buffer.byteLength(result.body)).toBeLessThanOrEqual(256 * 1024);
-    expect(result.totalMs).toBeLessThan(1000);
+    expect(result.totalMs).toBeLessThan(2000);
     expect(classify(result, classifyOptions())).toMatchObject({ state: 'degraded', cause: 'body_too_large' });
     // The checker is still usable afterwards.
     portal.setMode('healthy');
     expect((await check(checker, portal.url)).status).toBe(200);
   });
 
-  it('a connection reset is connect_reset', async () => {
-    portal.setMode('reset');
+  it.each(['rst', 'close'] as const)('a connection dropped with %s is connect_reset', async (how) => {
+    portal.setMode({ kind: 'reset', how });
     const result = await check(checker, portal.url);
     expect(result.failure?.kind).toBe('connect_reset');
     expect(classify(result, classifyOptions())).toMatchObject({ state: 'down', cause: 'connect_reset', networkLevel: true });
@@ -226,33 +236,37 @@ describe('checker: politeness per origin', () => {
     others.push(other);
     polite = createChecker(options({ maxRequestsPerSecondPerHost: 5 }));
     const started = Date.now();
-    const results: Promise<CheckResult>[] = [];
-    for (let i = 0; i < 6; i++) results.push(check(polite, portal.urlFor(`/gresikkab/p${i}`)));
-    results.push(check(polite, other.url));
-    expect((await Promise.all(results)).every((r) => r.status === 200)).toBe(true);
+    const pending: Promise<CheckResult>[] = [];
+    for (let i = 0; i < 6; i++) pending.push(check(polite, portal.urlFor(`/gresikkab/p${i}`)));
+    pending.push(check(polite, other.url));
+    const results = await Promise.all(pending);
+    expect(results.every((r) => r.status === 200)).toBe(true);
 
+    // 5 a second: the sixth starts five intervals (1 s) after the first, as the server saw it...
     const times = portal.requests.list.map((r) => r.at);
     expect(times).toHaveLength(6);
-    // 5 a second: the sixth starts five intervals (1 s) after the first.
-    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(950);
-    expect(times.at(-1)! - times[0]!).toBeLessThan(2500);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(150);
-    // The other origin did not wait in this origin's queue.
-    expect(other.requests.list[0]!.at - started).toBeLessThan(300);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(800);
+    expect(times.at(-1)! - times[0]!).toBeLessThan(3000);
+    // ... and as the checker started them.
+    expect(results[5]!.startedAt - results[0]!.startedAt).toBeGreaterThanOrEqual(990);
+    // The other origin did not wait in this origin's queue (it would have been seventh, at 1.2 s).
+    expect(other.requests.list[0]!.at - started).toBeLessThan(700);
   });
 
   it('keeps at most maxConcurrentPerHost requests in flight to one origin', async () => {
     portal.setMode('hang');
     polite = createChecker(options({ maxConcurrentPerHost: 2, timeoutMs: 500 }));
     const results = Promise.all([0, 1, 2, 3].map((i) => check(polite!, portal.urlFor(`/gresikkab/h${i}`))));
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    // Two hang on the server; the other two wait on our side.
+    // Until the first two time out (500 ms), the server sees two requests hanging; two more wait here.
+    const since = Date.now();
+    while (portal.requests.count < 2 && Date.now() - since < 400) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(portal.requests.count).toBe(2);
     const done = await results;
     expect(done.map((r) => r.failure?.kind)).toEqual(['timeout', 'timeout', 'timeout', 'timeout']);
     expect(portal.requests.count).toBe(4);
-    const [a, b, c, d] = portal.requests.list.map((r) => r.at) as [number, number, number, number];
-    expect(Math.max(a, b) - Math.min(a, b)).toBeLessThan(200);
-    expect(Math.min(c, d) - Math.max(a, b)).toBeGreaterThanOrEqual(400);
+    // The third and fourth started only when the first two had given up.
+    expect(done[2]!.startedAt - done[0]!.startedAt).toBeGreaterThanOrEqual(450);
+    expect(done[3]!.startedAt - done[1]!.startedAt).toBeGreaterThanOrEqual(450);
   });
 });

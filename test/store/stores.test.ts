@@ -10,6 +10,7 @@ import { openStore, StoreError, type Store } from '../../src/store/open-store.js
 import { createOutboxStore, type OutboxBatch } from '../../src/store/outbox-store.js';
 import { createStateStore } from '../../src/store/state-store.js';
 import { createSubscriptionStore, type ChatRef, type ChatRecord } from '../../src/store/subscription-store.js';
+import { createRefusedPort } from '../fakes/fake-portal.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pantau-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,6 +102,12 @@ for (const backend of backends) {
     });
     afterEach(async () => {
       for (const s of opened.splice(0)) await s.close().catch(() => undefined);
+      // Leave no test records (some deliberately corrupt) behind in a shared database.
+      if (backend.shared) {
+        const cleanup = await openStore(url, dir);
+        await cleanup.keyv.clear();
+        await cleanup.close();
+      }
     });
 
     it('opens as the right kind, with a description safe to log', () => {
@@ -363,7 +370,8 @@ for (const backend of backends) {
       await expect(createOutboxStore(store.keyv).pendingBatches()).rejects.toThrow(StoreError);
     });
 
-    it.skipIf(backend.name === 'memory')('a closed store throws instead of answering undefined', async () => {
+    // Memory cannot be closed, and the Redis client reconnects on demand after close() by design.
+    it.skipIf(backend.name === 'memory' || backend.name === 'redis')('a closed store throws instead of answering undefined', async () => {
       await createStateStore(store.keyv).setMany([downStatus('gresikkab')]);
       await store.close();
       await expect(createStateStore(store.keyv).get('gresikkab')).rejects.toThrow();
@@ -376,6 +384,11 @@ describe('openStore', () => {
     const notADirectory = path.join(dir, 'plain-file');
     writeFileSync(notADirectory, 'x');
     await expect(openStore(`sqlite://${path.join(notADirectory, 'pantau.sqlite')}`, dir)).rejects.toThrow();
+  });
+
+  it('refuses a PostgreSQL server that does not answer', async () => {
+    const { port } = await createRefusedPort();
+    await expect(openStore(`postgresql://pantau@127.0.0.1:${port}/pantau`)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('refuses an unknown scheme with a StoreError', async () => {
