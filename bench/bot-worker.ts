@@ -28,8 +28,10 @@ try {
         }
         let duplicated = 0;
         for (const n of perChat.values()) if (n > 1) duplicated++;
+        const cpu = process.cpuUsage();
         return {
-          sent: api.sent.length,
+          cpuSeconds: (cpu.user + cpu.system) / 1e6,
+          sent: api.sent.filter((m) => m.method === 'sendMessage').length,
           accepted: api.accepted,
           rejected429: api.rejected429,
           chats: perChat.size,

@@ -66,14 +66,18 @@ export interface Worker<R = unknown> {
   stderr(): string;
 }
 
+/** `script` is a .ts file under bench/ (run through tsx) or an absolute path to plain JavaScript. */
 export async function startWorker<R>(script: string, env: Record<string, string> = {}, readyTimeoutMs = 60_000): Promise<Worker<R>> {
-  const child = fork(path.join(BENCH_DIR, script), [], {
-    execArgv: ['--import', 'tsx'],
+  const plain = path.isAbsolute(script);
+  const child = fork(plain ? script : path.join(BENCH_DIR, script), [], {
+    execArgv: plain ? [] : ['--import', 'tsx'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
+    // Worker progress lines go to our stderr (stdout stays clean for --json).
+    process.stderr.write(d);
     err = (err + d.toString()).slice(-8000);
   });
   child.stdout?.on('data', () => undefined);
