@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createPageRenderers } from '../../src/http/pages.js';
+import type { HttpContext } from '../../src/http/server.js';
 import { createFakePortal, type FakePortal, type PortalMode } from '../fakes/fake-portal.js';
 
 // The story: six portals on loopback. Sidoarjo starts serving SPSE's error page and stays down;
@@ -80,7 +81,7 @@ describe('status page (GET /)', () => {
     expect(at('LPSE Kota Surabaya')).toBeLessThan(at('LPSE Kabupaten Gresik'));
     // Uptime, the 90-day bars (with a text alternative), no script and no external asset.
     expect(body).toMatch(/<dt>24 jam<\/dt><dd>\d{1,3},\d\d%<\/dd>/);
-    expect(body.match(/<svg class="bar"[^>]*role="img" aria-label="Uptime harian 90 hari terakhir/g)).toHaveLength(PORTALS.length);
+    expect(body.match(/<svg class="bar"[^>]*role="img" aria-label="Uptime 90 hari: /g)).toHaveLength(PORTALS.length);
     expect(body).not.toMatch(/<script|src=|<link rel="stylesheet"/i);
   });
 
@@ -123,6 +124,31 @@ describe('status page (GET /)', () => {
     expect(none.body).toContain('Tidak ada portal yang cocok');
   });
 
+  it('warns with a banner when the monitor itself is offline', async () => {
+    const renderers = createPageRenderers(app);
+    const ctx: HttpContext = {
+      status: app.status,
+      portal: (id) => app.catalog.get(id),
+      health: () => ({ ...app.monitor.health(), offline: true, role: 'leader' }),
+      registry: app.metrics.registry,
+      timezone: app.config.timezone,
+      defaultLanguage: app.config.language,
+      logger: app.logger,
+    };
+    const page = await renderers.statusPage!(ctx, new URL('http://localhost/'));
+    expect(page.body).toContain('<p class="banner" role="alert">Pemantau sedang offline');
+    expect((await text('/')).body).not.toContain('class="banner"');
+  });
+
+  it('reads the 90-day summaries of many portals at once', async () => {
+    const daily = await app.history.dailyMany(['sidoarjo', 'tidak-ada'], Date.now(), 90);
+    // Three cycles today (two days if they straddled midnight UTC): one healthy check, two failures.
+    const days = daily.get('sidoarjo')!;
+    expect(days.reduce((sum, d) => sum + d.checks, 0)).toBe(3);
+    expect(days.reduce((sum, d) => sum + d.failures, 0)).toBe(2);
+    expect(daily.get('tidak-ada')).toEqual([]);
+  });
+
   it('escapes names that carry markup', async () => {
     const { body } = await text('/');
     expect(body).not.toContain('<script>alert');
@@ -141,7 +167,7 @@ describe('portal page (GET /portal/:id)', () => {
     const { res, body } = await text('/portal/sidoarjo');
     expect(res.status).toBe(200);
     expect(body).toContain('<h1>LPSE Kabupaten Sidoarjo</h1>');
-    expect(body).toMatch(/<svg class="chart" viewBox="0 0 640 220" role="img" aria-labelledby="lat-title lat-desc"><title id="lat-title">Grafik waktu respons/);
+    expect(body).toMatch(/<svg class="chart" viewBox="0 0 800 250" role="img" aria-labelledby="lat-title lat-desc"><title id="lat-title">Grafik waktu respons/);
     expect(body).toMatch(/<circle class="pt" cx="[\d.]+" cy="[\d.]+" r="3.5">/);
     expect(body).toContain('<summary>Tabel data waktu respons</summary><table>');
     expect(body).toContain('aplikasi SPSE menampilkan halaman error');

@@ -56,11 +56,13 @@ function flatBadge(label: string, message: string, colour: string, title: string
 
 const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-/** `LPSE Kabupaten Gresik | Normal · 99,95% 30 hari`: the state and the 30-day uptime. */
+/** `LPSE Kabupaten Gresik | Normal · 99,95% 30 hari`: the state and the 30-day uptime (when known). */
 export function portalBadge(view: PortalView, language: Language): string {
   const state = stateText(view.state, language);
   const uptime = formatPercent(view.uptime.d30, language);
   const period = language === 'id' ? '30 hari' : '30 days';
+  // Without checks in the period there is no uptime to show, only the state.
+  if (view.uptime.d30 === null) return flatBadge(shorten(view.name, 40), state, COLOUR[view.state], `${view.name}: ${state}`);
   const title = `${view.name}: ${state}, uptime ${period} ${uptime}`;
   return flatBadge(shorten(view.name, 40), `${state} · ${uptime} ${period}`, COLOUR[view.state], title);
 }

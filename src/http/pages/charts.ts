@@ -10,28 +10,36 @@ export const BAR_DAYS = 90;
 const SLOT = 3;
 
 export type DayLevel = 'ok' | 'minor' | 'major' | 'none';
+const LEVELS: readonly DayLevel[] = ['ok', 'minor', 'major', 'none'];
+const NONE = 3;
 
 /**
- * How a day looks in the 90-day bar. A day is "ok" up to one failed check in a thousand (one minute
- * of a day checked every minute), like the green days of the status pages people know.
+ * How a day looks in the 90-day bar (an index into LEVELS). A day is "ok" up to one failed check in
+ * a thousand (one minute of a day checked every minute), like the green days of the status pages
+ * people know.
  */
-export function dayLevel(day: DailySummary | undefined): DayLevel {
-  if (!day || day.checks === 0) return 'none';
+function levelIndex(day: DailySummary | undefined): number {
+  if (!day || day.checks === 0) return NONE;
   const ratio = (day.checks - day.failures) / day.checks;
-  if (ratio >= 0.999) return 'ok';
-  return ratio >= 0.95 ? 'minor' : 'major';
+  if (ratio >= 0.999) return 0;
+  return ratio >= 0.95 ? 1 : 2;
 }
 
-/** The UTC days (as the history store keys them) of the bar, oldest first. */
-export function barDays(now: number): string[] {
+/** The UTC days (as the history store keys them) of the bar, oldest first, and where each one sits. */
+export interface BarDays {
+  days: string[];
+  index: Map<string, number>;
+}
+
+export function barDays(now: number): BarDays {
   const days: string[] = [];
   for (let i = BAR_DAYS - 1; i >= 0; i--) days.push(new Date(now - i * DAY_MS).toISOString().slice(0, 10));
-  return days;
+  return { days, index: new Map(days.map((day, i) => [day, i])) };
 }
 
 export interface DayBar {
   svg: string;
-  /** Uptime over the days with data, 0–1, or null. */
+  /** Uptime over the days shown that have data, 0–1, or null. */
   uptime: number | null;
   counts: Record<DayLevel, number>;
 }
@@ -42,50 +50,64 @@ export const BAR_DEFS =
   `<defs><pattern id="gaps" width="${SLOT}" height="40" patternUnits="userSpaceOnUse"><rect class="gap" x="${SLOT - 1}" width="1" height="40"/></pattern></defs></svg>`;
 
 /**
- * The 90-day bar. Compact (the list page draws 600 of them): consecutive days of one colour are one
- * rectangle and a shared pattern draws the gaps. With `titled` every day is its own rectangle with a
- * `<title>` (the portal page). `days` must be sorted oldest first, as the history store keeps them.
+ * The 90-day bar. Compact, since the list page draws 600 of them: the days of one colour are one
+ * path, consecutive days one rectangle in it, and a shared pattern draws the gaps between days.
+ * With `titled` every day is its own rectangle with a `<title>` (the portal page).
  */
-export function dayBar(daysShown: string[], summaries: DailySummary[], language: Language, options: { titled?: boolean; dayText?: (day: string) => string } = {}): DayBar {
+export function dayBar(
+  bar: BarDays,
+  summaries: DailySummary[],
+  language: Language,
+  options: { titled?: boolean; dayText?: (day: string) => string } = {},
+): DayBar {
   const t = pageText(language);
-  const counts: Record<DayLevel, number> = { ok: 0, minor: 0, major: 0, none: 0 };
-  const parts: string[] = [];
+  const n = bar.days.length;
+  const levels = new Uint8Array(n).fill(NONE);
+  const byDay: Array<DailySummary | undefined> = options.titled ? new Array<DailySummary | undefined>(n) : [];
   let checks = 0;
   let failures = 0;
-  let next = 0;
-  let runLevel: DayLevel | null = null;
-  let runStart = 0;
-  const height = 40;
-  for (let i = 0; i < daysShown.length; i++) {
-    const day = daysShown[i]!;
-    while (next < summaries.length && summaries[next]!.day < day) next++;
-    const summary = summaries[next]?.day === day ? summaries[next] : undefined;
-    const level = dayLevel(summary);
-    counts[level]++;
-    if (summary) {
-      checks += summary.checks;
-      failures += summary.failures;
-    }
-    if (options.titled) {
-      const label = options.dayText?.(day) ?? day;
-      const title = summary && summary.checks > 0 ? t.dayTitle(label, formatPercent((summary.checks - summary.failures) / summary.checks, language)) : t.dayNoData(label);
-      parts.push(`<rect class="d-${level}" x="${i * SLOT}" width="${SLOT - 1}" height="${height}" rx=".4"><title>${esc(title)}</title></rect>`);
-    } else if (level !== runLevel) {
-      if (runLevel !== null) parts.push(`<rect class="d-${runLevel}" x="${runStart * SLOT}" width="${(i - runStart) * SLOT}" height="${height}"/>`);
-      runLevel = level;
-      runStart = i;
-    }
+  for (const summary of summaries) {
+    const i = bar.index.get(summary.day);
+    if (i === undefined) continue;
+    levels[i] = levelIndex(summary);
+    checks += summary.checks;
+    failures += summary.failures;
+    if (options.titled) byDay[i] = summary;
   }
-  if (!options.titled) {
-    if (runLevel !== null) parts.push(`<rect class="d-${runLevel}" x="${runStart * SLOT}" width="${(daysShown.length - runStart) * SLOT}" height="${height}"/>`);
-    parts.push(`<rect width="${daysShown.length * SLOT}" height="${height}" fill="url(#gaps)"/>`);
+  const counts = [0, 0, 0, 0];
+  const height = 40;
+  let shapes: string;
+  if (options.titled) {
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const level = levels[i]!;
+      counts[level]!++;
+      const summary = byDay[i];
+      const label = options.dayText?.(bar.days[i]!) ?? bar.days[i]!;
+      const title = summary && summary.checks > 0 ? t.dayTitle(label, formatPercent((summary.checks - summary.failures) / summary.checks, language)) : t.dayNoData(label);
+      parts.push(`<rect class="d-${LEVELS[level]!}" x="${i * SLOT}" width="${SLOT - 1}" height="${height}" rx=".4"><title>${esc(title)}</title></rect>`);
+    }
+    shapes = parts.join('');
+  } else {
+    const paths = ['', '', '', ''];
+    let start = 0;
+    for (let i = 1; i <= n; i++) {
+      if (i < n && levels[i] === levels[start]) continue;
+      const level = levels[start]!;
+      const width = (i - start) * SLOT;
+      paths[level] += `M${start * SLOT} 0h${width}v${height}h-${width}z`;
+      counts[level]! += i - start;
+      start = i;
+    }
+    shapes = '';
+    for (let level = 0; level < 4; level++) if (paths[level]) shapes += `<path class="d-${LEVELS[level]!}" d="${paths[level]!}"/>`;
+    shapes += `<rect width="${n * SLOT}" height="${height}" fill="url(#gaps)"/>`;
   }
   const uptime = checks === 0 ? null : (checks - failures) / checks;
-  const label = t.barLabel(counts.ok, counts.minor, counts.major, counts.none, formatPercent(uptime, language));
-  const svg =
-    `<svg class="bar" viewBox="0 0 ${daysShown.length * SLOT - 1} ${height}" preserveAspectRatio="none" role="img" aria-label="${esc(label)}">` +
-    `${parts.join('')}</svg>`;
-  return { svg, uptime, counts };
+  const [ok, minor, major, none] = counts as [number, number, number, number];
+  const label = t.barLabel(ok, minor, major, none, formatPercent(uptime, language));
+  const svg = `<svg class="bar" viewBox="0 0 ${n * SLOT - 1} ${height}" preserveAspectRatio="none" role="img" aria-label="${esc(label)}">${shapes}</svg>`;
+  return { svg, uptime, counts: { ok, minor, major, none } };
 }
 
 const MONTHS: Record<Language, string[]> = {
@@ -120,12 +142,14 @@ export interface LatencyChart {
  */
 export function latencyChart(hourly: Array<number | null>, now: number, language: Language, timeText: TimeText): LatencyChart {
   const t = pageText(language);
-  const width = 640;
-  const height = 220;
-  const left = 54;
-  const right = 14;
-  const top = 14;
-  const bottom = 30;
+  const width = 800;
+  const height = 250;
+  // Value labels sit inside the plot, above their grid lines: the chart keeps its width on a phone,
+  // where the labels are drawn larger (CSS).
+  const left = 6;
+  const right = 6;
+  const top = 34;
+  const bottom = 36;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const n = hourly.length;
@@ -144,12 +168,15 @@ export function latencyChart(hourly: Array<number | null>, now: number, language
     const value = (yMax * g) / 4;
     const gy = r1(y(value));
     parts.push(`<line class="grid-line" x1="${left}" x2="${width - right}" y1="${gy}" y2="${gy}"/>`);
-    parts.push(`<text class="axis" x="${left - 8}" y="${gy + 4}" text-anchor="end">${Math.round(value)} ms</text>`);
+    // Odd lines' labels are `minor`: a phone hides them (CSS), the chart is too short for five.
+    if (g > 0) parts.push(`<text class="axis${g % 2 ? ' minor' : ''}" x="${left}" y="${gy - 5}">${Math.round(value)} ms</text>`);
   }
+  // Hour labels every 6 hours; the first and the last keep inside the box.
   for (let i = 0; i < n; i += 6) {
-    parts.push(`<text class="axis" x="${r1(x(i))}" y="${height - 10}" text-anchor="middle">${esc(clock(hourStart(i)))}</text>`);
+    const anchor = i === 0 ? 'start' : 'middle';
+    parts.push(`<text class="axis" x="${r1(x(i))}" y="${height - 10}" text-anchor="${anchor}">${esc(clock(hourStart(i)))}</text>`);
   }
-  if (n > 0 && (n - 1) % 6 !== 0) parts.push(`<text class="axis" x="${r1(x(n - 1))}" y="${height - 10}" text-anchor="end">${esc(clock(hourStart(n - 1)))}</text>`);
+  if (n > 1 && (n - 1) % 6 !== 0) parts.push(`<text class="axis" x="${r1(x(n - 1))}" y="${height - 10}" text-anchor="end">${esc(clock(hourStart(n - 1)))}</text>`);
 
   // Runs of consecutive hours with data: an area and a line each.
   let run: string[] = [];

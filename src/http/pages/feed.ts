@@ -98,7 +98,7 @@ function feedEntry(entry: Entry, language: Language, base: string, lang: string,
   const href = `${base}/portal/${encodeURIComponent(portal.id)}${lang}`;
   return [
     '<entry>',
-    `<id>${entryId(incident, entry.edge)}</id>`,
+    `<id>${esc(entryId(incident, entry.edge))}</id>`,
     `<title>${esc(title)}</title>`,
     `<updated>${esc(entry.at)}</updated>`,
     `<published>${esc(entry.at)}</published>`,

@@ -17,7 +17,7 @@ export function renderNotFound(ctx: HttpContext, url: URL, id: string): { status
   const body =
     `<a class="back" href="${esc(link('/'))}">← ${esc(t.back)}</a>` +
     `<section class="card"><h1>${esc(t.notFoundTitle)}</h1><p class="lead">${esc(t.notFoundText(id))}</p></section>`;
-  return { status: 404, body: layout({ language, title: t.notFoundTitle, body, link, path: url.pathname }), type: 'text/html; charset=utf-8' };
+  return { status: 404, body: layout({ language, title: t.notFoundTitle, body: [body], link, path: url.pathname }), type: 'text/html; charset=utf-8' };
 }
 
 /**
@@ -41,7 +41,7 @@ export async function renderPortalPage(deps: PageDeps, ctx: HttpContext, url: UR
   const facts = [
     fact(t.address, /^https?:\/\//.test(view.url) ? `<a href="${esc(view.url)}" rel="noopener nofollow">${esc(view.url)}</a>` : esc(view.url)),
     ...(view.province ? [fact(t.province, esc(view.province))] : []),
-    fact(t.since, `${time(view.since)} (${esc(formatDuration(now - since, language))})`),
+    fact(t.sinceLabel, `${time(view.since)} (${esc(formatDuration(now - since, language))})`),
     fact(t.lastChecked, view.lastCheckedAt ? time(view.lastCheckedAt) : esc(t.notChecked)),
     ...(view.latencyMs !== null ? [fact(t.lastLatency, `${Math.round(view.latencyMs)} ms`)] : []),
     ...(view.httpStatus !== null ? [fact(t.httpStatus, String(view.httpStatus))] : []),
@@ -95,7 +95,7 @@ export async function renderPortalPage(deps: PageDeps, ctx: HttpContext, url: UR
 
   return {
     status: 200,
-    body: layout({ language, title: `${view.name} · ${stateText(view.state, language)} · ${t.title}`, body: out.join(''), link, path: url.pathname }),
+    body: layout({ language, title: `${view.name} · ${stateText(view.state, language)} · ${t.title}`, body: out, link, path: url.pathname }),
     type: 'text/html; charset=utf-8',
   };
 }

@@ -57,9 +57,11 @@ export async function renderStatusPage(deps: PageDeps, ctx: HttpContext, url: UR
   const counts = new Map<PortalState, number>();
   for (const view of inProvince) counts.set(view.state, (counts.get(view.state) ?? 0) + 1);
   const rank = new Map(STATE_ORDER.map((state, index) => [state, index]));
-  const shown = (askedState ? inProvince.filter((v) => v.state === askedState) : inProvince).sort(
-    (a, b) => rank.get(a.state)! - rank.get(b.state)! || collator.compare(a.name, b.name),
-  );
+  // Sort keys computed once: a collator call per comparison costs milliseconds over 600 portals.
+  const shown = (askedState ? inProvince.filter((v) => v.state === askedState) : inProvince)
+    .map((view) => ({ view, rank: rank.get(view.state)!, key: view.name.toLocaleLowerCase('id') }))
+    .sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((entry) => entry.view);
 
   const days = barDays(now);
   const out: string[] = [];
@@ -106,7 +108,7 @@ export async function renderStatusPage(deps: PageDeps, ctx: HttpContext, url: UR
   out.push(
     `<h2 class="sr-only">${esc(t.portals)}</h2>`,
     `<ul class="legend" aria-hidden="true"><li><i class="l-ok"></i>${esc(t.legendOk)}</li><li><i class="l-minor"></i>${esc(t.legendMinor)}</li>`,
-    `<li><i class="l-major"></i>${esc(t.legendMajor)}</li><li><i class="l-none"></i>${esc(t.legendNone)}</li></ul>`,
+    `<li><i class="l-major"></i>${esc(t.legendMajor)}</li><li><i class="l-none"></i>${esc(t.legendNone)}</li><li>${esc(t.barScale)}</li></ul>`,
   );
   if (shown.length === 0) out.push(`<p class="empty">${esc(t.noMatch)}</p>`);
   else {
@@ -130,7 +132,6 @@ export async function renderStatusPage(deps: PageDeps, ctx: HttpContext, url: UR
       `<li class="card c-${view.state}"><div class="row"><h3><a href="${esc(link(`/portal/${encodeURIComponent(view.id)}`))}">${esc(view.name)}</a></h3>` +
       `<span class="pill s-${view.state}">${esc(stateText(view.state, language))}</span></div>` +
       `<p class="meta">${meta.join(' · ')}</p>${why}${bar.svg}` +
-      `<div class="scale" aria-hidden="true"><span>${esc(t.daysAgo)}</span><span>${esc(t.today)}</span></div>` +
       `<dl class="ups"><div><dt>${esc(t.h24)}</dt><dd>${formatPercent(view.uptime.h24, language)}</dd></div>` +
       `<div><dt>${esc(t.d7)}</dt><dd>${formatPercent(view.uptime.d7, language)}</dd></div>` +
       `<div><dt>${esc(t.d30)}</dt><dd>${formatPercent(view.uptime.d30, language)}</dd></div></dl></li>`
@@ -138,5 +139,5 @@ export async function renderStatusPage(deps: PageDeps, ctx: HttpContext, url: UR
   }
 
   const params = { province: askedProvince, state: askedState };
-  return { status: 200, body: layout({ language, title: down ? `(${down}) ${t.title}` : t.title, body: out.join(''), link, path: '/', params }) };
+  return { status: 200, body: layout({ language, title: down ? `(${down}) ${t.title}` : t.title, body: out, link, path: '/', params }) };
 }
