@@ -9,6 +9,8 @@ const DAY_MS = 86_400_000;
 /** Upper bounds (ms) of the latency histogram kept per hour; percentiles are read from it. */
 export const LATENCY_BOUNDS_MS = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 20000, Infinity];
 const DAILY_DAYS_KEPT = 90;
+/** How long after midnight UTC yesterday's hourly record is taken as final (a cycle may straddle midnight). */
+const FINAL_AFTER_MS = 15 * 60_000;
 
 const hourSchema = z.object({
   checks: z.number(),
@@ -88,7 +90,28 @@ export function createHistoryStore(
     });
     const values = await access.getMany(dayRecordSchema, missing);
     missing.forEach((key, index) => out.set(key, values[index]));
+    keepFinishedYesterday(missing, values);
     return out;
+  }
+
+  /**
+   * After a restart (or on a standby) yesterday's hours come from the store on every uptime read:
+   * 600 records re-parsed per status page. Once yesterday is over (with a margin for the cycle that
+   * straddled midnight) they no longer change, so they are kept hot like the ones written here.
+   */
+  function keepFinishedYesterday(keys: string[], values: Array<DayRecord | undefined>) {
+    const now = Date.now();
+    const yesterday = dayOf(now - DAY_MS);
+    if (now - Date.parse(`${dayOf(now)}T00:00:00Z`) < FINAL_AFTER_MS) return;
+    let added = false;
+    keys.forEach((key, index) => {
+      const record = values[index];
+      if (record?.day !== yesterday) return;
+      hourlyCache.set(key, record);
+      added = true;
+    });
+    // recordChecks evicts older days too, but a standby never records.
+    if (added) for (const [key, record] of hourlyCache) if (record.day < yesterday) hourlyCache.delete(key);
   }
 
   async function loadDaily(portalIds: string[]): Promise<Map<string, DailySummary[]>> {

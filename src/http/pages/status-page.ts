@@ -113,29 +113,31 @@ export async function renderStatusPage(deps: PageDeps, ctx: HttpContext, url: UR
   if (shown.length === 0) out.push(`<p class="empty">${esc(t.noMatch)}</p>`);
   else {
     out.push(BAR_DEFS, '<ul class="grid">');
-    for (const view of shown) out.push(card(view, daily.get(view.id) ?? []));
+    // What every card repeats, escaped once; parts go straight into `out` (no per-card string).
+    const portalSuffix = explicit ? `?lang=${language}` : '';
+    const pill = new Map(STATE_ORDER.map((state) => [state, `<span class="pill s-${state}">${esc(stateText(state, language))}</span></div><p class="meta">`]));
+    const sinceWord = `${esc(t.since)} `;
+    const kodeError = ` · ${esc(t.errorCode)} <code>`;
+    const [h24, d7, d30] = [t.h24, t.d7, t.d30].map(esc) as [string, string, string];
+    for (const view of shown) {
+      const since = Date.parse(view.since);
+      const problem = view.state !== 'up' && view.state !== 'unknown';
+      out.push(
+        `<li class="card c-${view.state}"><div class="row"><h3><a href="/portal/${esc(encodeURIComponent(view.id))}${portalSuffix}">${esc(view.name)}</a></h3>`,
+        pill.get(view.state)!,
+        view.province ? `${esc(view.province)} · ` : '',
+        sinceWord,
+        esc(deps.timeText(since, language)),
+        problem ? ` (${esc(formatDuration(now - since, language))})</p><p class="why">${esc(causeText(view.cause, language, view.httpStatus))}` : '',
+        problem && view.errorCode ? `${kodeError}${esc(view.errorCode)}</code>` : '',
+        '</p>',
+        dayBar(days, daily.get(view.id) ?? [], language).svg,
+        `<dl class="ups"><div><dt>${h24}</dt><dd>${formatPercent(view.uptime.h24, language)}</dd></div>`,
+        `<div><dt>${d7}</dt><dd>${formatPercent(view.uptime.d7, language)}</dd></div>`,
+        `<div><dt>${d30}</dt><dd>${formatPercent(view.uptime.d30, language)}</dd></div></dl></li>`,
+      );
+    }
     out.push('</ul>');
-  }
-
-  function card(view: PortalView, summaries: Parameters<typeof dayBar>[1]): string {
-    const since = Date.parse(view.since);
-    const problem = view.state !== 'up' && view.state !== 'unknown';
-    const meta = [
-      ...(view.province ? [esc(view.province)] : []),
-      `${esc(t.since)} ${esc(deps.timeText(since, language))}${problem ? ` (${esc(formatDuration(now - since, language))})` : ''}`,
-    ];
-    const why = problem
-      ? `<p class="why">${esc(causeText(view.cause, language, view.httpStatus))}${view.errorCode ? ` · ${esc(t.errorCode)} <code>${esc(view.errorCode)}</code>` : ''}</p>`
-      : '';
-    const bar = dayBar(days, summaries, language);
-    return (
-      `<li class="card c-${view.state}"><div class="row"><h3><a href="${esc(link(`/portal/${encodeURIComponent(view.id)}`))}">${esc(view.name)}</a></h3>` +
-      `<span class="pill s-${view.state}">${esc(stateText(view.state, language))}</span></div>` +
-      `<p class="meta">${meta.join(' · ')}</p>${why}${bar.svg}` +
-      `<dl class="ups"><div><dt>${esc(t.h24)}</dt><dd>${formatPercent(view.uptime.h24, language)}</dd></div>` +
-      `<div><dt>${esc(t.d7)}</dt><dd>${formatPercent(view.uptime.d7, language)}</dd></div>` +
-      `<div><dt>${esc(t.d30)}</dt><dd>${formatPercent(view.uptime.d30, language)}</dd></div></dl></li>`
-    );
   }
 
   const params = { province: askedProvince, state: askedState };
