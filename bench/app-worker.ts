@@ -17,7 +17,11 @@ const mark = (name: string) => {
   const rss = process.memoryUsage.rss();
   peakRss = Math.max(peakRss, rss);
   marks[name] = Math.round(rss / MB);
-  process.stderr.write(`  app-worker: ${name} at ${((performance.now() - startedAt) / 1000).toFixed(1)} s, rss ${marks[name]} MB\n`);
+  const usage = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / MB);
+  process.stderr.write(
+    `  app-worker: ${name} at ${((performance.now() - startedAt) / 1000).toFixed(1)} s, rss ${marks[name]} MB (heap ${mb(usage.heapUsed)}/${mb(usage.heapTotal)}, external ${mb(usage.external)}, arrayBuffers ${mb(usage.arrayBuffers)})\n`,
+  );
 };
 
 interface Args {

@@ -31,7 +31,7 @@ async function main() {
 
   let app: App;
   try {
-    app = await createApp(config, { logger, platforms: createPlatforms(config), renderers: createPageRenderers });
+    app = await createApp(config, { logger, platforms: await createPlatforms(config), renderers: createPageRenderers });
     await app.start();
   } catch (error) {
     logger.fatal({ err: error }, 'pantau-lpse could not start');

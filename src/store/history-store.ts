@@ -19,7 +19,6 @@ const hourSchema = z.object({
   latencyCount: z.number(),
   histogram: z.array(z.number()),
 });
-type HourBucket = z.infer<typeof hourSchema>;
 const dayRecordSchema = z.object({ day: z.string(), hours: z.record(z.string(), hourSchema) });
 type DayRecord = z.infer<typeof dayRecordSchema>;
 const dailySchema = z.array(z.object({ day: z.string(), checks: z.number(), failures: z.number() }));
@@ -130,15 +129,19 @@ export function createHistoryStore(
     return checks === 0 ? null : (checks - failures) / checks;
   }
 
-  function hoursIn(record: DayRecord | undefined, fromMs: number, toMs: number): HourBucket[] {
-    if (!record) return [];
+  /** Adds the checks and failures of the hours of `record` that overlap [fromMs, toMs] to `sum`. */
+  function addHours(sum: { checks: number; failures: number }, record: DayRecord | undefined, fromMs: number, toMs: number) {
+    if (!record) return;
     const dayStart = Date.parse(`${record.day}T00:00:00Z`);
-    return Object.entries(record.hours)
-      .filter(([hour]) => {
-        const start = dayStart + Number(hour) * HOUR_MS;
-        return start + HOUR_MS > fromMs && start <= toMs;
-      })
-      .map(([, bucket]) => bucket);
+    for (let hour = 0; hour < 24; hour++) {
+      const bucket = record.hours[hour];
+      if (!bucket) continue;
+      const start = dayStart + hour * HOUR_MS;
+      if (start + HOUR_MS > fromMs && start <= toMs) {
+        sum.checks += bucket.checks;
+        sum.failures += bucket.failures;
+      }
+    }
   }
 
   async function uptimeMany(portalIds: string[], now: number): Promise<Map<string, Uptime>> {
@@ -148,22 +151,22 @@ export function createHistoryStore(
     const daily = await loadDaily(portalIds);
     const out = new Map<string, Uptime>();
     for (const id of portalIds) {
-      const buckets = [
-        ...hoursIn(hourly.get(hourlyKey(id, yesterday)), now - DAY_MS, now),
-        ...hoursIn(hourly.get(hourlyKey(id, today)), now - DAY_MS, now),
-      ];
-      const h24 = ratio(
-        buckets.reduce((sum, b) => sum + b.checks, 0),
-        buckets.reduce((sum, b) => sum + b.failures, 0),
-      );
+      // Called for every portal on every status page: plain loops, no intermediate arrays.
+      const last24h = { checks: 0, failures: 0 };
+      addHours(last24h, hourly.get(hourlyKey(id, yesterday)), now - DAY_MS, now);
+      addHours(last24h, hourly.get(hourlyKey(id, today)), now - DAY_MS, now);
+      const h24 = ratio(last24h.checks, last24h.failures);
       const days = daily.get(id) ?? [];
       const within = (n: number) => {
         const from = dayOf(now - (n - 1) * DAY_MS);
-        const picked = days.filter((d) => d.day >= from);
-        return ratio(
-          picked.reduce((sum, d) => sum + d.checks, 0),
-          picked.reduce((sum, d) => sum + d.failures, 0),
-        );
+        let checks = 0;
+        let failures = 0;
+        for (const d of days) {
+          if (d.day < from) continue;
+          checks += d.checks;
+          failures += d.failures;
+        }
+        return ratio(checks, failures);
       };
       out.set(id, { h24, d7: within(7), d30: within(30) });
     }

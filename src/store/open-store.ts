@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
-import KeyvRedis from '@keyv/redis';
-import KeyvPostgres from '@keyv/postgres';
+import type KeyvRedis from '@keyv/redis';
+import type KeyvPostgres from '@keyv/postgres';
 
 /** A failure of the store itself (not "no such record"): the caller must not act on missing data. */
 export class StoreError extends Error {
@@ -107,6 +107,29 @@ function redact(url: string): string {
   }
 }
 
+const SQLITE_ROWS_PER_STATEMENT = 400;
+
+/**
+ * @keyv/sqlite has no setMany, so Keyv would write a cycle's ~2,000 records as as many separate
+ * statements, each its own transaction, all queued at once. One multi-row upsert per few hundred
+ * rows writes the same rows (Keyv has already prefixed and serialized them) atomically per chunk.
+ */
+function addSqliteBulkWrite(adapter: KeyvSqlite, query: (sql: string, ...params: unknown[]) => Promise<unknown>) {
+  const table = (adapter as unknown as { opts: { table: string } }).opts.table;
+  Object.assign(adapter, {
+    async setMany(entries: Array<{ key: string; value: unknown }>): Promise<boolean[]> {
+      for (let i = 0; i < entries.length; i += SQLITE_ROWS_PER_STATEMENT) {
+        const chunk = entries.slice(i, i + SQLITE_ROWS_PER_STATEMENT);
+        await query(
+          `INSERT INTO ${table} (key, value) VALUES ${chunk.map(() => '(?, ?)').join(', ')} ON CONFLICT(key) DO UPDATE SET value=excluded.value`,
+          ...chunk.flatMap((entry) => [entry.key, entry.value]),
+        );
+      }
+      return entries.map(() => true);
+    },
+  });
+}
+
 /** `sqlite://data/x.sqlite` is relative to `cwd`; `sqlite:///var/lib/x.sqlite` is absolute. */
 export function sqlitePath(storeUrl: string, cwd: string): string {
   const rest = storeUrl.slice('sqlite://'.length);
@@ -120,7 +143,15 @@ export function sqlitePath(storeUrl: string, cwd: string): string {
 export async function openStore(storeUrl: string, cwd = process.cwd()): Promise<Store> {
   const scheme = storeUrl.slice(0, storeUrl.indexOf('://'));
   const wrap = (adapter: object | undefined) => {
-    const keyv = new Keyv({ ...(adapter ? { store: adapter as never } : {}), namespace: 'pantau', throwOnErrors: true });
+    const keyv = new Keyv({
+      ...(adapter ? { store: adapter as never } : {}),
+      namespace: 'pantau',
+      throwOnErrors: true,
+      // Records are plain JSON (times as ISO strings, no Buffers). Keyv's default serializer walks
+      // every value by hand and allocated ~50 MB per 600-portal cycle; the built-in one does not.
+      serialize: JSON.stringify,
+      deserialize: JSON.parse,
+    });
     // Keyv re-emits adapter errors; without a listener an 'error' event would end the process.
     keyv.on('error', () => undefined);
     return keyv;
@@ -135,9 +166,10 @@ export async function openStore(storeUrl: string, cwd = process.cwd()): Promise<
       const keyv = wrap(adapter);
       // Every record write would otherwise be its own fully synced transaction (~14 ms each here);
       // WAL with NORMAL sync keeps committed writes safe across a process crash at a fraction of that.
-      const query = adapter.query as unknown as (sql: string) => Promise<unknown>;
+      const query = adapter.query as unknown as (sql: string, ...params: unknown[]) => Promise<unknown>;
       await query('PRAGMA journal_mode=WAL');
       await query('PRAGMA synchronous=NORMAL');
+      addSqliteBulkWrite(adapter, query);
       await keyv.get('__probe__');
       return { kind: 'sqlite', keyv, lease: createLocalLease(), description: `sqlite://${file}`, close: () => keyv.disconnect() };
     }
@@ -145,7 +177,9 @@ export async function openStore(storeUrl: string, cwd = process.cwd()): Promise<
     case 'rediss': {
       // The client reconnects forever: without a connection timeout an unreachable server at start
       // hangs here, and without failing offline commands every read during an outage hangs too.
-      const adapter = new KeyvRedis(
+      // Each backend's client is loaded only when used: redis and pg cost ~20 MB of memory apiece.
+      const { default: KeyvRedisAdapter } = await import('@keyv/redis');
+      const adapter = new KeyvRedisAdapter(
         { url: storeUrl, disableOfflineQueue: true },
         { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: 10_000 } as never,
       );
@@ -155,7 +189,8 @@ export async function openStore(storeUrl: string, cwd = process.cwd()): Promise<
     }
     case 'postgres':
     case 'postgresql': {
-      const adapter = new KeyvPostgres({ uri: storeUrl, table: 'pantau_keyv' });
+      const { default: KeyvPostgresAdapter } = await import('@keyv/postgres');
+      const adapter = new KeyvPostgresAdapter({ uri: storeUrl, table: 'pantau_keyv' });
       const keyv = wrap(adapter);
       await keyv.get('__probe__');
       return { kind: 'postgres', keyv, lease: createPostgresLease(adapter), description: redact(storeUrl), close: () => keyv.disconnect() };
