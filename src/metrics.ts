@@ -25,6 +25,7 @@ export function createMetrics() {
   const outboxPending = new Gauge({ name: 'pantau_outbox_pending', help: 'Alert messages queued or in flight', registers: [registry] });
   const isLeader = new Gauge({ name: 'pantau_leader', help: '1 when this instance holds the lease and runs checks and bots', registers: [registry] });
 
+  const exportedState = new Map<string, PortalState>();
   const monitor: MonitorMetrics = {
     observeCheck(portalId, classification, latencyMs) {
       checksTotal.inc({ state: classification.state, cause: classification.cause });
@@ -35,6 +36,9 @@ export function createMetrics() {
       monitorOffline.set(offline ? 1 : 0);
     },
     setState(portalId: string, status: PortalStatus) {
+      // Seven label lookups per portal per cycle add up; only a change needs them.
+      if (exportedState.get(portalId) === status.state) return;
+      exportedState.set(portalId, status.state);
       portalUp.set({ portal: portalId }, status.state === 'up' || status.state === 'degraded' ? 1 : 0);
       for (const state of STATES) portalState.set({ portal: portalId, state }, status.state === state ? 1 : 0);
     },

@@ -7,6 +7,29 @@ import type { HttpContext } from '../server.js';
 import { BAR_DAYS, BAR_DEFS, barDays, dayBar } from './charts.js';
 import { esc, layout, linker, pageText, pickLanguage, STATE_ORDER } from './html.js';
 import type { PageDeps } from './deps.js';
+import type { DailySummary } from '../../store/history-store.js';
+import type { Language } from '../../core/delivery.js';
+
+// A portal's 90-day bar changes only when its daily counts do (once per check cycle), while the
+// page may be served many times in between: keep the last drawing per portal and language.
+const barCache = new Map<string, { key: string; svg: string }>();
+
+function cachedBar(portalId: string, days: ReturnType<typeof barDays>, summaries: DailySummary[], language: Language): string {
+  let checks = 0;
+  let failures = 0;
+  for (const summary of summaries) {
+    checks += summary.checks;
+    failures += summary.failures;
+  }
+  const last = summaries.at(-1);
+  const key = `${days.days[0]}|${days.days.length}|${summaries.length}|${checks}|${failures}|${last?.day ?? ''}`;
+  const slot = `${portalId}|${language}`;
+  const cached = barCache.get(slot);
+  if (cached?.key === key) return cached.svg;
+  const svg = dayBar(days, summaries, language).svg;
+  barCache.set(slot, { key, svg });
+  return svg;
+}
 
 /** States always counted in the summary, even at zero; the others only when present. */
 const SUMMARY_STATES: ReadonlySet<PortalState> = new Set(['down', 'degraded', 'up', 'blocked']);
@@ -131,7 +154,7 @@ export async function renderStatusPage(deps: PageDeps, ctx: HttpContext, url: UR
         problem ? ` (${esc(formatDuration(now - since, language))})</p><p class="why">${esc(causeText(view.cause, language, view.httpStatus))}` : '',
         problem && view.errorCode ? `${kodeError}${esc(view.errorCode)}</code>` : '',
         '</p>',
-        dayBar(days, daily.get(view.id) ?? [], language).svg,
+        cachedBar(view.id, days, daily.get(view.id) ?? [], language),
         `<dl class="ups"><div><dt>${h24}</dt><dd>${formatPercent(view.uptime.h24, language)}</dd></div>`,
         `<div><dt>${d7}</dt><dd>${formatPercent(view.uptime.d7, language)}</dd></div>`,
         `<div><dt>${d30}</dt><dd>${formatPercent(view.uptime.d30, language)}</dd></div></dl></li>`,
