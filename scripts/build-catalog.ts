@@ -14,7 +14,7 @@ import { dirname, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getProvinces, getRegencies } from 'idn-area-data';
 import { z } from 'zod';
-import { canonicalProvince, hostLabel, portalSchema, provinceAliases } from '../src/core/catalog.js';
+import { canonicalProvince, compact, fold, hostLabel, portalSchema, provinceAliases } from '../src/core/catalog.js';
 import type { Portal } from '../src/core/types.js';
 
 const KINDS = ['kabupaten', 'kota', 'provinsi', 'kementerian', 'lembaga_lain', 'perguruan_tinggi', 'nasional'] as const;
@@ -71,19 +71,6 @@ const warnings: string[] = [];
 const warn = (message: string): void => {
   warnings.push(message);
 };
-
-function fold(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-function compact(text: string): string {
-  return fold(text).replace(/[^a-z0-9]/g, '');
-}
 
 /** `Kab. Kep. Siau Tagulandang Biaro` / `KOTA ADMINISTRASI JAKARTA PUSAT` → kind + folded region. */
 function splitRegency(text: string): { kind: 'kabupaten' | 'kota' | null; region: string } {

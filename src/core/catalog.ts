@@ -76,7 +76,7 @@ export interface Catalog {
 // Text normalisation
 
 /** Lower-case, strip accents, collapse whitespace. */
-function fold(text: string): string {
+export function fold(text: string): string {
   return text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -86,7 +86,7 @@ function fold(text: string): string {
 }
 
 /** {@link fold} and keep only letters and digits: `Kab. Bandung Barat` → `kabbandungbarat`. */
-function compact(text: string): string {
+export function compact(text: string): string {
   return fold(text).replace(/[^a-z0-9]/g, '');
 }
 

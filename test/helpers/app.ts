@@ -24,3 +24,15 @@ export async function cycle(app: App) {
   await app.outbox.idle();
   return report;
 }
+
+/** A config listing `portals` at the addresses `urlOf` gives, confirming after one check. */
+export function portalsYaml(portals: Array<{ id: string; name: string; province: string }>, urlOf: (id: string) => string): string {
+  return [
+    'check:',
+    '  failuresToDown: 1',
+    '  successesToUp: 1',
+    '  timeoutSeconds: 5',
+    'portals:',
+    ...portals.flatMap((p) => [`  - id: ${p.id}`, `    name: ${JSON.stringify(p.name)}`, `    url: ${urlOf(p.id)}`, `    province: ${p.province}`]),
+  ].join('\n');
+}

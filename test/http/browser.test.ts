@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import type { App } from '../../src/app.js';
 import { createPageRenderers } from '../../src/http/pages.js';
 import type { CheckSample } from '../../src/store/history-store.js';
+import { portalsYaml, startApp } from '../helpers/app.js';
 import { createFakePortal, type FakePortal, type PortalMode } from '../fakes/fake-portal.js';
 
 // Browser globals used inside page.evaluate (the project's tsconfig has no DOM lib).
@@ -80,20 +79,7 @@ describe.skipIf(!hasChromium)('status pages in headless Chromium', () => {
 
   beforeAll(async () => {
     for (const p of PORTALS) fakes.set(p.id, await createFakePortal({ mode: p.mode, slug: p.id, name: p.name }));
-    const yaml = [
-      'check:',
-      '  failuresToDown: 1',
-      '  successesToUp: 1',
-      '  timeoutSeconds: 5',
-      'portals:',
-      ...PORTALS.flatMap((p) => [`  - id: ${p.id}`, `    name: ${JSON.stringify(p.name)}`, `    url: ${fakes.get(p.id)!.url}`, `    province: ${p.province}`]),
-    ].join('\n');
-    app = await createApp(loadConfig(yaml, { STORE_URL: 'memory://', HTTP_PORT: '0' }), {
-      renderers: createPageRenderers,
-      schedule: false,
-      logger: pino({ level: 'silent' }),
-    });
-    await app.start();
+    app = await startApp(portalsYaml(PORTALS, (id) => fakes.get(id)!.url), {}, { renderers: createPageRenderers });
     await app.history.recordChecks(seedSamples(Date.now()));
     await app.monitor.runCycle({ all: true });
     fakes.get('sidoarjo')!.setMode('spse-error');

@@ -1,9 +1,8 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import type { App } from '../../src/app.js';
 import { createPageRenderers } from '../../src/http/pages.js';
 import type { HttpContext } from '../../src/http/server.js';
+import { portalsYaml, startApp } from '../helpers/app.js';
 import { createFakePortal, type FakePortal, type PortalMode } from '../fakes/fake-portal.js';
 
 // The story: six portals on loopback. Sidoarjo starts serving SPSE's error page and stays down;
@@ -29,20 +28,7 @@ const text = async (path: string) => {
 
 beforeAll(async () => {
   for (const p of PORTALS) fakes.set(p.id, await createFakePortal({ mode: p.mode, slug: p.id, name: p.name.replace(/[<>]/g, '') }));
-  const yaml = [
-    'check:',
-    '  failuresToDown: 1',
-    '  successesToUp: 1',
-    '  timeoutSeconds: 5',
-    'portals:',
-    ...PORTALS.flatMap((p) => [`  - id: ${p.id}`, `    name: ${JSON.stringify(p.name)}`, `    url: ${fakes.get(p.id)!.url}`, `    province: ${p.province}`]),
-  ].join('\n');
-  app = await createApp(loadConfig(yaml, { STORE_URL: 'memory://', HTTP_PORT: '0' }), {
-    renderers: createPageRenderers,
-    schedule: false,
-    logger: pino({ level: 'silent' }),
-  });
-  await app.start();
+  app = await startApp(portalsYaml(PORTALS, (id) => fakes.get(id)!.url), {}, { renderers: createPageRenderers });
   await app.monitor.runCycle({ all: true });
   fakes.get('sidoarjo')!.setMode('spse-error');
   fakes.get('bandung')!.setMode('spse-error');
