@@ -23,7 +23,9 @@ export function resolvePortalQuery(text: string, catalog: Catalog, allowProvince
   if (!whole) return result;
   if (allowProvince) {
     const province = catalog.resolveProvince(whole);
-    if (province && province.portals.length > 0 && catalog.resolve(whole).kind !== 'found') {
+    // `jatim` means the province (all its portals), even though the provincial LPSE answers to it
+    // too; that one portal is still reachable by its id (`jatimprov`).
+    if (province && province.portals.length > 0 && !catalog.get(whole)) {
       result.province = province;
       return result;
     }

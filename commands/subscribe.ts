@@ -32,6 +32,7 @@ export const subscribe: CommandDefinition = {
 
     if (result.province) {
       const { province, portals } = result.province;
+      const provincial = portals.filter((p) => p.kind === 'provinsi');
       if (!confirmed) {
         return {
           tone: 'info',
@@ -39,7 +40,10 @@ export const subscribe: CommandDefinition = {
             id: `Langganan semua ${portals.length} portal di ${province}? Setiap perubahan tetap dikirim sebagai satu pesan per putaran pemeriksaan.`,
             en: `Subscribe to all ${portals.length} portals in ${province}? Changes still arrive as one message per check cycle.`,
           })]],
-          buttons: [{ label: t(language, { id: `Ya, langganan ${portals.length} portal`, en: `Yes, subscribe to ${portals.length}` }), command: `/subscribe ${query} --yes` }],
+          buttons: [
+            { label: t(language, { id: `Ya, langganan ${portals.length} portal`, en: `Yes, subscribe to ${portals.length}` }), command: `/subscribe ${query} --yes` },
+            ...provincial.map((p) => ({ label: t(language, { id: `Hanya ${p.name}`, en: `Only ${p.name}` }), command: `/subscribe ${p.id}` })),
+          ],
         };
       }
       result.found.push(...portals);
