@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { alertReply } from '../../../src/core/alert-text.js';
+import { buildBatch } from '../../../src/core/broadcaster.js';
+import { decodeErrorCode } from '../../../src/core/classifier.js';
+import type { Alert, AlertItem } from '../../../src/core/delivery.js';
+import type { PendingTransition } from '../../../src/core/state-machine.js';
+import type { Portal, Transition } from '../../../src/core/types.js';
+import type { ChatRecord } from '../../../src/store/subscription-store.js';
+import { escapeHtml, renderReply, TELEGRAM_MAX_TEXT } from '../../../src/platforms/telegram/format.js';
+import { checkTelegramHtml } from '../../fakes/fake-bot-api.js';
+
+const portal = (id: string, name = `LPSE Kabupaten ${id}`): Portal => ({
+  id,
+  name,
+  url: `https://spse.inaproc.id/${id}`,
+  aliases: [],
+  kind: 'kabupaten',
+  province: 'Jawa Timur',
+  legacyUrl: null,
+  lkppRepoId: null,
+  instansi: [],
+});
+
+const transition = (portalId: string, kind: Transition['kind'], extra: Partial<Transition> = {}): PendingTransition => ({
+  id: `${portalId}:1`,
+  portalId,
+  from: kind === 'up' ? 'down' : 'up',
+  to: kind === 'up' ? 'up' : kind === 'degraded' ? 'degraded' : 'down',
+  at: '2023-05-26T09:00:00.000Z',
+  kind,
+  cause: kind === 'up' ? 'ok' : 'spse_error',
+  httpStatus: 500,
+  errorCode: kind === 'down' ? '81kep4jo9' : null,
+  errorCodeEstimate: kind === 'down' ? decodeErrorCode('81kep4jo9') : null,
+  detail: '',
+  outageStartedAt: kind === 'up' ? '2023-05-26T06:47:00.000Z' : null,
+  outageDurationMs: kind === 'up' ? (2 * 60 + 13) * 60_000 : null,
+  outageCause: kind === 'up' ? 'spse_error' : null,
+  outageErrorCode: kind === 'up' ? '81kep4jo9' : null,
+  cycleId: 'c1',
+  ...extra,
+});
+
+const alert = (items: AlertItem[], language: 'id' | 'en' = 'id'): Alert => ({
+  chat: { platform: 'telegram', chatId: '-1', threadId: null, guildId: null },
+  language,
+  timezone: 'Asia/Jakarta',
+  publicUrl: null,
+  items,
+});
+
+describe('Telegram alert text', () => {
+  it('names the portal, the cause in plain words, the Kode Error and its decoded time', () => {
+    const { text } = renderReply(alertReply(alert([{ portal: portal('gresikkab', 'LPSE Kabupaten Gresik'), transition: transition('gresikkab', 'down') }])), 'id');
+    expect(text).toContain('<b>LPSE Kabupaten Gresik</b> DOWN');
+    expect(text).toContain('aplikasi SPSE menampilkan halaman error');
+    expect(text).toContain('<code>Kode Error : 81kep4jo9</code>');
+    expect(text).toContain('perkiraan aplikasi mulai gagal: 25 Mei 2023 15.48 WIB');
+    expect(checkTelegramHtml(text).ok).toBe(true);
+  });
+
+  it('tells how long the outage lasted when the portal is back', () => {
+    const { text } = renderReply(alertReply(alert([{ portal: portal('gresikkab'), transition: transition('gresikkab', 'up') }], 'en')), 'en');
+    expect(text).toContain('is back UP');
+    expect(text).toContain('Down for <b>2 h 13 min</b>');
+    expect(text).toContain('since 26 May 2023 13:47 WIB');
+  });
+
+  it('escapes every dynamic string so Telegram accepts the message', () => {
+    expect(escapeHtml('a < b & c > d')).toBe('a &lt; b &amp; c &gt; d');
+    const nasty = portal('x', 'LPSE <b>Kota</b> & "Co" </code>');
+    const { text } = renderReply(alertReply(alert([{ portal: nasty, transition: transition('x', 'down') }])), 'id');
+    expect(text).toContain('LPSE &lt;b&gt;Kota&lt;/b&gt; &amp; "Co" &lt;/code&gt;');
+    expect(checkTelegramHtml(text).ok).toBe(true);
+  });
+
+  it('cuts a national digest at 4,096 characters and says how many more there are', () => {
+    const items = Array.from({ length: 600 }, (_, i) => ({ portal: portal(`p${i}`), transition: transition(`p${i}`, 'down', { id: `p${i}:1` }) }));
+    const { text } = renderReply(alertReply(alert(items)), 'id');
+    const check = checkTelegramHtml(text);
+    expect(check.ok).toBe(true);
+    const plain = check.ok ? check.plain : '';
+    expect(plain.length).toBeLessThanOrEqual(TELEGRAM_MAX_TEXT);
+    expect(plain).toContain('600 portal down');
+    const more = Number(/…dan (\d+) lainnya/.exec(plain)?.[1]);
+    const shown = plain.split('\n').filter((line) => line.startsWith('🔴')).length;
+    expect(shown + more).toBe(600);
+  });
+});
+
+describe('one message per chat per cycle', () => {
+  const chat = (id: string, portals: string[], notifyDegraded = false): ChatRecord => ({
+    chat: { platform: 'telegram', chatId: id, threadId: null, guildId: null },
+    title: null,
+    portals,
+    language: null,
+    notifyDegraded,
+    createdAt: '',
+    updatedAt: '',
+  });
+
+  it('gives each chat one message however many of its portals changed, and degraded only to chats that asked', () => {
+    const transitions = Array.from({ length: 600 }, (_, i) => transition(`p${i}`, 'down', { id: `p${i}:1` }));
+    transitions.push(transition('slow', 'degraded', { id: 'slow:1' }), transition('quiet', 'silent', { id: 'quiet:1' }));
+    const chats = Array.from({ length: 100 }, (_, c) => chat(`${c}`, Array.from({ length: 20 }, (_, k) => `p${(c * 7 + k) % 600}`)));
+    chats.push(chat('opt-in', ['slow', 'quiet'], true), chat('opt-out', ['slow', 'quiet']));
+    const batch = buildBatch('c1', transitions, (id) => chats.filter((c) => c.portals.includes(id)), 0);
+    expect(batch.messages).toHaveLength(101);
+    expect(batch.messages.filter((m) => m.chat.chatId !== 'opt-in').every((m) => m.transitionIds.length === 20)).toBe(true);
+    expect(batch.messages.find((m) => m.chat.chatId === 'opt-in')?.transitionIds).toEqual(['slow:1']);
+    expect(new Set(batch.messages.map((m) => m.key)).size).toBe(101);
+  });
+});
