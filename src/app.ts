@@ -127,6 +127,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger: logger.child({ component: 'outbox' }),
     onDelivered: (platform, result) => metrics.alertsSent.inc({ platform, result }),
   });
+  metrics.countPendingAlertsWith(() => outbox.pending());
   const monitor = createMonitor({
     check: config.check,
     maintenance: config.maintenance,

@@ -8,7 +8,7 @@ const STATES: PortalState[] = ['up', 'degraded', 'down', 'blocked', 'unknown', '
 /** Prometheus metrics, named by Prometheus conventions (`pantau_` prefix, base units, `_total`). */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'pantau_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'pantau_' });
   const portalUp = new Gauge({ name: 'pantau_portal_up', help: '1 when the portal is up or degraded, 0 otherwise', labelNames: ['portal'], registers: [registry] });
   const portalState = new Gauge({ name: 'pantau_portal_state', help: '1 for the current confirmed state of the portal', labelNames: ['portal', 'state'], registers: [registry] });
   const checkDuration = new Histogram({
@@ -22,7 +22,16 @@ export function createMetrics() {
   const cycleDuration = new Histogram({ name: 'pantau_cycle_duration_seconds', help: 'Duration of a check cycle', buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300], registers: [registry] });
   const monitorOffline = new Gauge({ name: 'pantau_monitor_offline', help: '1 while the monitor judges its own network down', registers: [registry] });
   const alertsSent = new Counter({ name: 'pantau_alerts_sent_total', help: 'Alert deliveries by platform and result', labelNames: ['platform', 'result'], registers: [registry] });
-  const outboxPending = new Gauge({ name: 'pantau_outbox_pending', help: 'Alert messages queued or in flight', registers: [registry] });
+  // Read when scraped: the outbox is built after the metrics.
+  let pendingAlerts: () => number = () => 0;
+  new Gauge({
+    name: 'pantau_outbox_pending',
+    help: 'Alert messages queued or in flight',
+    registers: [registry],
+    collect() {
+      this.set(pendingAlerts());
+    },
+  });
   const isLeader = new Gauge({ name: 'pantau_leader', help: '1 when this instance holds the lease and runs checks and bots', registers: [registry] });
 
   const exportedState = new Map<string, PortalState>();
@@ -43,6 +52,14 @@ export function createMetrics() {
       for (const state of STATES) portalState.set({ portal: portalId, state }, status.state === state ? 1 : 0);
     },
   };
-  return { registry, monitor, alertsSent, outboxPending, isLeader };
+  return {
+    registry,
+    monitor,
+    alertsSent,
+    isLeader,
+    countPendingAlertsWith(count: () => number) {
+      pendingAlerts = count;
+    },
+  };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

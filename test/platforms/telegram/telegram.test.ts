@@ -52,6 +52,9 @@ telegram: { pollTimeoutSeconds: 1, messagesPerSecond: 200 }
     await boot();
     const refused = await say('/subscribe gresik', MEMBER);
     expect(refused.text).toContain('Hanya admin');
+    // The command menu is published in both languages.
+    await expect.poll(() => telegram.commandsFor(undefined, 'en')?.map((c) => c.command)).toContain('subscribe');
+    expect(telegram.commandsFor(undefined, 'id')?.find((c) => c.command === 'subscribe')?.description).toBe('Langganan peringatan portal LPSE');
     const accepted = await say('/subscribe gresik');
     expect(accepted.text).toContain('Berlangganan');
     expect(app!.subscriptions.subscribersOf('gresikkab')).toHaveLength(1);

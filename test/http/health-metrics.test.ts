@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { createFakePortal, type FakePortal } from '../fakes/fake-portal.js';
+import { cycle, startApp } from '../helpers/app.js';
+
+describe('health and metrics', () => {
+  let app: App | null = null;
+  let portal: FakePortal | null = null;
+  afterEach(async () => {
+    await app?.stop();
+    await portal?.close();
+    app = null;
+    portal = null;
+  });
+  const get = (path: string) => fetch(`http://127.0.0.1:${app!.port()}${path}`);
+
+  it('reports healthy while cycles run, and 503 once a cycle is overdue', async () => {
+    portal = await createFakePortal({ mode: 'hang' });
+    let now = Date.now();
+    const clock = { now: () => now };
+    app = await startApp(
+      `portals:\n  - { id: gresikkab, name: Gresik, url: "${portal.url}" }\ncheck: { intervalSeconds: 30, timeoutSeconds: 2 }\n`,
+      {},
+      { clock, schedule: true },
+    );
+    const healthy = await get('/healthz');
+    expect(healthy.status).toBe(200);
+    expect(await healthy.json()).toMatchObject({ status: 'ok', role: 'leader', running: true });
+    // The first cycle hangs on the portal; ten minutes later nothing has finished.
+    await expect.poll(() => portal!.requests.count).toBeGreaterThan(0);
+    now += 10 * 60_000;
+    const overdue = await get('/healthz');
+    expect(overdue.status).toBe(503);
+    expect(await overdue.json()).toMatchObject({ status: 'overdue', overdue: true });
+  });
+
+  it('exports per-portal state, checks by cause, alerts and the outbox under Prometheus names', async () => {
+    portal = await createFakePortal({ mode: { kind: 'spse-error', code: '81kep4jo9' } });
+    app = await startApp(`portals:\n  - { id: gresikkab, name: Gresik, url: "${portal.url}" }\ncheck: { failuresToDown: 1, timeoutSeconds: 2 }\n`, {});
+    await cycle(app);
+    const text = await (await get('/metrics')).text();
+    expect(text).toContain('pantau_portal_up{portal="gresikkab"} 0');
+    expect(text).toContain('pantau_portal_state{portal="gresikkab",state="down"} 1');
+    expect(text).toContain('pantau_checks_total{state="down",cause="spse_error"} 1');
+    expect(text).toMatch(/pantau_check_duration_seconds_bucket\{le="[^"]+",portal="gresikkab"\}/);
+    expect(text).toContain('pantau_outbox_pending 0');
+    expect(text).toContain('# TYPE pantau_alerts_sent_total counter');
+    expect(text).toContain('pantau_process_resident_memory_bytes');
+  });
+});
