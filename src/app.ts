@@ -184,14 +184,30 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await monitor.recover();
     await outbox.start();
     if (options.schedule !== false) monitor.start();
-    for (const platform of platforms) {
-      platform.start().catch((error: unknown) => log.error({ err: error, platform: platform.name }, 'chat platform failed to start; monitoring goes on'));
-    }
+    for (const platform of platforms) startPlatform(platform, 0);
+  }
+
+  // A chat platform that cannot start (network down at boot, service outage) is tried again with
+  // back-off for as long as this instance leads; monitoring does not wait for it.
+  const platformRetries = new Set<NodeJS.Timeout>();
+  function startPlatform(platform: ChatPlatform, attempt: number) {
+    platform.start().catch((error: unknown) => {
+      if (!leader || stopping) return;
+      const retryInMs = Math.min(300_000, 5_000 * 2 ** attempt);
+      log.error({ err: error, platform: platform.name, retryInMs }, 'chat platform failed to start; retrying, monitoring goes on');
+      const timer = setTimeout(() => {
+        platformRetries.delete(timer);
+        if (leader && !stopping) startPlatform(platform, attempt + 1);
+      }, retryInMs);
+      platformRetries.add(timer);
+    });
   }
 
   async function stepDown() {
     leader = false;
     metrics.isLeader.set(0);
+    for (const timer of platformRetries) clearTimeout(timer);
+    platformRetries.clear();
     await Promise.all(platforms.map((p) => p.stop().catch((error: unknown) => log.warn({ err: error, platform: p.name }, 'platform stop failed'))));
     await monitor.stop();
     await outbox.stop();
