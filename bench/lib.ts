@@ -38,17 +38,8 @@ export async function withDeadline<T>(what: string, ms: number, work: Promise<T>
   }
 }
 
-/** mulberry32. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The fake portals' seeded PRNG (mulberry32), so bench data is the same every run. */
+export { seededRandom as seeded } from '../test/fakes/fake-portal.js';
 
 export interface WorkerMessage {
   type: 'ready' | 'res' | 'error';
