@@ -27,8 +27,11 @@ export function createTelegramPacer(rates: TelegramRates) {
       const isGroup = chatId.startsWith('-');
       const now = Date.now();
       const chatReady = nextByChat.get(chatId) ?? 0;
-      const at = Math.max(now, nextGlobal, chatReady);
-      nextGlobal = at + globalSpacing;
+      // The global slot is taken in arrival order; a chat that must wait for its own limit keeps
+      // its slot to itself instead of holding every other chat back.
+      const globalAt = Math.max(now, nextGlobal);
+      nextGlobal = globalAt + globalSpacing;
+      const at = Math.max(globalAt, chatReady);
       nextByChat.set(chatId, at + (isGroup ? Math.max(chatSpacing, groupSpacing) : chatSpacing));
       if (nextByChat.size > 50_000) for (const [id, ready] of nextByChat) if (ready < now) nextByChat.delete(id);
       if (at > now) await sleep(at - now);
