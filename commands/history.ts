@@ -1,5 +1,5 @@
 import { incidentsCsv } from '../src/core/incidents-csv.js';
-import { resolvePortalQuery, unresolvedReply, usageReply } from './shared.js';
+import { resolveOnePortal, usageReply } from './shared.js';
 import { incidentLine } from './status.js';
 import { t, type CommandDefinition } from './types.js';
 
@@ -13,12 +13,9 @@ export const history: CommandDefinition = {
   async run({ args, language }, deps) {
     const query = args.portal?.trim() ?? '';
     if (!query) return usageReply(history, language);
-    const result = resolvePortalQuery(query, deps.catalog, false);
-    const portal = result.found.length === 1 && result.ambiguous.length === 0 && result.unknown.length === 0 ? result.found[0] : undefined;
-    if (!portal) {
-      if (result.found.length > 1) result.ambiguous.push({ query, candidates: result.found });
-      return { tone: 'error', ...unresolvedReply(result, language, 'history') };
-    }
+    const resolved = resolveOnePortal(query, deps.catalog, language, 'history');
+    if ('reply' in resolved) return resolved.reply;
+    const { portal } = resolved;
     const incidents = await deps.history.incidents(portal.id);
     const lines = incidents.slice(0, 20).map((incident) => incidentLine(incident, deps, language));
     return {

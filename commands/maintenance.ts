@@ -1,4 +1,4 @@
-import { resolvePortalQuery, unresolvedReply, usageReply, when } from './shared.js';
+import { resolveOnePortal, usageReply, when } from './shared.js';
 import { t, type CommandDefinition } from './types.js';
 
 const DURATION = /^(\d+)\s*(m|menit|min|h|j|jam|d|hari)$/i;
@@ -26,9 +26,9 @@ export const maintenance: CommandDefinition = {
     const words = (input.args.args ?? '').trim().split(/\s+/).filter(Boolean);
     if (words.length < 2) return usageReply(maintenance, language);
     const [query, durationText, ...reasonWords] = words as [string, string, ...string[]];
-    const result = resolvePortalQuery(query, deps.catalog, false);
-    const portal = result.found.length === 1 ? result.found[0]! : undefined;
-    if (!portal) return { tone: 'error', ...unresolvedReply(result, language, 'maintenance') };
+    const resolved = resolveOnePortal(query, deps.catalog, language, 'maintenance');
+    if ('reply' in resolved) return resolved.reply;
+    const { portal } = resolved;
     const now = deps.clock.now();
     if (/^(off|selesai|end)$/i.test(durationText)) {
       const ended = await deps.maintenance.end(portal.id, now);

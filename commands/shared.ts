@@ -51,6 +51,18 @@ export function resolvePortalQuery(text: string, catalog: Catalog, allowProvince
   return result;
 }
 
+/**
+ * For commands about exactly one portal: the portal, or the error reply that offers candidates or
+ * suggestions (several portals typed at once count as ambiguous).
+ */
+export function resolveOnePortal(query: string, catalog: Catalog, language: Language, command: string): { portal: Portal } | { reply: Reply } {
+  const result = resolvePortalQuery(query, catalog, false);
+  const [portal] = result.found;
+  if (portal && result.found.length === 1 && result.ambiguous.length === 0 && result.unknown.length === 0) return { portal };
+  if (result.found.length > 1) result.ambiguous.push({ query, candidates: result.found });
+  return { reply: { tone: 'error', ...unresolvedReply(result, language, command) } };
+}
+
 /** Lines that explain what could not be resolved, with buttons to pick the meant portal. */
 export function unresolvedReply(result: PortalQueryResult, language: Language, command: string): Pick<Reply, 'lines' | 'buttons'> {
   const lines: Line[] = [];

@@ -3,7 +3,7 @@ import { causeText, STATE_EMOJI, stateText } from '../src/core/i18n.js';
 import type { PortalDetailView } from '../src/core/status-service.js';
 import { formatDuration, formatPercent } from '../src/core/time.js';
 import type { Incident } from '../src/core/types.js';
-import { resolvePortalQuery, sparkline, stateLine, unresolvedReply, when } from './shared.js';
+import { resolveOnePortal, sparkline, stateLine, when } from './shared.js';
 import { t, type CommandDefinition, type CommandDeps, type Line, type Reply } from './types.js';
 
 const ORDER = { down: 0, degraded: 1, blocked: 2, maintenance: 3, unknown: 4, up: 5 } as const;
@@ -62,13 +62,9 @@ export const status: CommandDefinition = {
     const query = args.portal?.trim() ?? '';
     const now = deps.clock.now();
     if (query) {
-      const result = resolvePortalQuery(query, deps.catalog, false);
-      const portal = result.found.length === 1 && result.ambiguous.length === 0 && result.unknown.length === 0 ? result.found[0] : undefined;
-      if (!portal) {
-        if (result.found.length > 1) result.ambiguous.push({ query, candidates: result.found });
-        return { tone: 'error', ...unresolvedReply(result, language, 'status') };
-      }
-      return detailReply(await deps.status.detail(portal, 5), deps, language);
+      const resolved = resolveOnePortal(query, deps.catalog, language, 'status');
+      if ('reply' in resolved) return resolved.reply;
+      return detailReply(await deps.status.detail(resolved.portal, 5), deps, language);
     }
     const record = deps.subscriptions.get(context.chat);
     const portals = (record?.portals ?? []).map((id) => deps.catalog.get(id)).filter((p) => p !== undefined);

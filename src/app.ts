@@ -43,8 +43,6 @@ export interface AppOptions {
   catalogPortals?: Portal[];
   platforms?: Array<(services: AppServices) => ChatPlatform>;
   renderers?: (services: AppServices) => PageRenderers;
-  /** Extra checker settings (private CA for tests or intranet portals). */
-  checkerCa?: string[];
   leaseTtlMs?: number;
   /** Start the check schedule (tests drive cycles by hand with `false`). */
   schedule?: boolean;
@@ -101,7 +99,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     maxConcurrentPerHost: config.check.maxConcurrentPerHost,
     maxConcurrency: config.check.maxConcurrency,
     maxRequestsPerSecondPerHost: config.check.maxRequestsPerSecondPerHost,
-    ...(options.checkerCa ? { ca: options.checkerCa } : {}),
   });
 
   const intervalMs = config.check.intervalSeconds * 1000;

@@ -101,7 +101,6 @@ export function createMonitor(options: MonitorOptions): Monitor {
   let lastCycleFinishedAt: number | null = null;
   let startedAt: number | null = null;
   let offline = false;
-  let loaded = false;
 
   async function ensureLoaded(portals: WatchedPortal[]) {
     const missing = portals.map((w) => w.portal.id).filter((id) => !statuses.has(id));
@@ -244,13 +243,11 @@ export function createMonitor(options: MonitorOptions): Monitor {
     async recover() {
       const watched = options.watched();
       await ensureLoaded(watched);
-      loaded = true;
       await broadcast([...statuses.values()]);
     },
     runCycle,
     start() {
       startedAt = clock.now();
-      if (!loaded) log.debug('starting without recover()');
       // node-cron ticks every second; which portals are due is decided per portal, so intervals
       // are not bound to what a cron expression can say.
       task = cron.schedule('* * * * * *', () => {
