@@ -5,7 +5,7 @@ import type { PageDeps } from './pages/deps.js';
 import { renderFeed } from './pages/feed.js';
 import { createTimeText, pickLanguage } from './pages/html.js';
 import { renderNotFound, renderPortalPage } from './pages/portal-page.js';
-import { renderStatusPage } from './pages/status-page.js';
+import { createStatusPageCaches, renderStatusPage } from './pages/status-page.js';
 
 /** A path segment, or null when it is not valid percent-encoding (a 404, not a 500). */
 function segment(raw: string): string | null {
@@ -40,8 +40,10 @@ export function createPageRenderers(services: AppServices): PageRenderers {
     return { status: 200, body: portalBadge(view!, language), type, headers };
   };
 
+  const statusPageCaches = createStatusPageCaches();
+
   return {
-    statusPage: (ctx, url) => renderStatusPage(deps, ctx, url),
+    statusPage: (ctx, url) => renderStatusPage(deps, statusPageCaches, ctx, url),
     extraRoutes: [
       {
         pattern: /^\/portal\/([^/]+)$/,

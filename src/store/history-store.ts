@@ -76,20 +76,38 @@ export function createHistoryStore(
   const bucketTtl = options.bucketRetentionDays * DAY_MS;
   const incidentSchemaList = z.array(incidentSchema);
 
-  // Hot copies of what is written every cycle; the store stays the truth for other replicas.
-  const hourlyCache = new Map<string, DayRecord>();
+  // Hot copies of what is written every cycle, by day then portal (lookups build no key strings);
+  // the store stays the truth for other replicas.
+  const hourlyCache = new Map<string, Map<string, DayRecord>>();
   const dailyCache = new Map<string, DailySummary[]>();
 
-  async function loadHourly(keys: string[]): Promise<Map<string, DayRecord | undefined>> {
-    const out = new Map<string, DayRecord | undefined>();
-    const missing = keys.filter((key) => {
-      const cached = hourlyCache.get(key);
-      if (cached) out.set(key, cached);
-      return !cached;
+  function cacheHourly(record: DayRecord, portalId: string) {
+    let byPortal = hourlyCache.get(record.day);
+    if (!byPortal) hourlyCache.set(record.day, (byPortal = new Map()));
+    byPortal.set(portalId, record);
+  }
+
+  /** Only today's and yesterday's hours are read often; older days leave the cache. */
+  function evictHourlyBefore(day: string) {
+    for (const cachedDay of hourlyCache.keys()) if (cachedDay < day) hourlyCache.delete(cachedDay);
+  }
+
+  /**
+   * The hourly records of `portalIds` for one UTC day. When every one is hot, the cache's own map
+   * is returned as it is: the status page asks for 600 portals on every view.
+   */
+  async function hourlyOf(day: string, portalIds: readonly string[]): Promise<ReadonlyMap<string, DayRecord>> {
+    const cached = hourlyCache.get(day);
+    const missing = cached ? portalIds.filter((id) => !cached.has(id)) : portalIds;
+    if (missing.length === 0 && cached) return cached;
+    const values = await access.getMany(dayRecordSchema, missing.map((id) => hourlyKey(id, day)));
+    const out = new Map<string, DayRecord>();
+    if (cached) for (const id of portalIds) if (cached.has(id)) out.set(id, cached.get(id)!);
+    missing.forEach((id, index) => {
+      const record = values[index];
+      if (record) out.set(id, record);
     });
-    const values = await access.getMany(dayRecordSchema, missing);
-    missing.forEach((key, index) => out.set(key, values[index]));
-    keepFinishedYesterday(missing, values);
+    keepFinishedYesterday(day, missing, values);
     return out;
   }
 
@@ -98,28 +116,26 @@ export function createHistoryStore(
    * 600 records re-parsed per status page. Once yesterday is over (with a margin for the cycle that
    * straddled midnight) they no longer change, so they are kept hot like the ones written here.
    */
-  function keepFinishedYesterday(keys: string[], values: Array<DayRecord | undefined>) {
+  function keepFinishedYesterday(day: string, portalIds: readonly string[], values: Array<DayRecord | undefined>) {
     const now = Date.now();
     const yesterday = dayOf(now - DAY_MS);
-    if (now - Date.parse(`${dayOf(now)}T00:00:00Z`) < FINAL_AFTER_MS) return;
+    if (day !== yesterday || now - Date.parse(`${dayOf(now)}T00:00:00Z`) < FINAL_AFTER_MS) return;
     let added = false;
-    keys.forEach((key, index) => {
+    portalIds.forEach((id, index) => {
       const record = values[index];
       if (record?.day !== yesterday) return;
-      hourlyCache.set(key, record);
+      cacheHourly(record, id);
       added = true;
     });
     // recordChecks evicts older days too, but a standby never records.
-    if (added) for (const [key, record] of hourlyCache) if (record.day < yesterday) hourlyCache.delete(key);
+    if (added) evictHourlyBefore(yesterday);
   }
 
-  async function loadDaily(portalIds: string[]): Promise<Map<string, DailySummary[]>> {
+  async function loadDaily(portalIds: readonly string[]): Promise<ReadonlyMap<string, DailySummary[]>> {
+    const missing = portalIds.filter((id) => !dailyCache.has(id));
+    if (missing.length === 0) return dailyCache;
     const out = new Map<string, DailySummary[]>();
-    const missing = portalIds.filter((id) => {
-      const cached = dailyCache.get(id);
-      if (cached) out.set(id, cached);
-      return !cached;
-    });
+    for (const id of portalIds) if (dailyCache.has(id)) out.set(id, dailyCache.get(id)!);
     const values = await access.getMany(dailySchema, missing.map(dailyKey));
     missing.forEach((id, index) => out.set(id, values[index] ?? []));
     return out;
@@ -130,45 +146,47 @@ export function createHistoryStore(
   }
 
   /** Adds the checks and failures of the hours of `record` that overlap [fromMs, toMs] to `sum`. */
-  function addHours(sum: { checks: number; failures: number }, record: DayRecord | undefined, fromMs: number, toMs: number) {
+  function addHours(sum: { checks: number; failures: number }, record: DayRecord | undefined, dayStart: number, fromMs: number, toMs: number) {
     if (!record) return;
-    const dayStart = Date.parse(`${record.day}T00:00:00Z`);
     for (let hour = 0; hour < 24; hour++) {
+      const start = dayStart + hour * HOUR_MS;
+      if (start + HOUR_MS <= fromMs || start > toMs) continue;
       const bucket = record.hours[hour];
       if (!bucket) continue;
-      const start = dayStart + hour * HOUR_MS;
-      if (start + HOUR_MS > fromMs && start <= toMs) {
-        sum.checks += bucket.checks;
-        sum.failures += bucket.failures;
-      }
+      sum.checks += bucket.checks;
+      sum.failures += bucket.failures;
     }
   }
 
   async function uptimeMany(portalIds: string[], now: number): Promise<Map<string, Uptime>> {
+    // Called for every portal on every status page: what does not depend on the portal is worked
+    // out once, and the loop builds nothing but the answer.
     const today = dayOf(now);
     const yesterday = dayOf(now - DAY_MS);
-    const hourly = await loadHourly(portalIds.flatMap((id) => [hourlyKey(id, today), hourlyKey(id, yesterday)]));
-    const daily = await loadDaily(portalIds);
+    const todayStart = Date.parse(`${today}T00:00:00Z`);
+    const from7 = dayOf(now - 6 * DAY_MS);
+    const from30 = dayOf(now - 29 * DAY_MS);
+    const [todayHours, yesterdayHours, daily] = await Promise.all([hourlyOf(today, portalIds), hourlyOf(yesterday, portalIds), loadDaily(portalIds)]);
     const out = new Map<string, Uptime>();
+    const last24h = { checks: 0, failures: 0 };
     for (const id of portalIds) {
-      // Called for every portal on every status page: plain loops, no intermediate arrays.
-      const last24h = { checks: 0, failures: 0 };
-      addHours(last24h, hourly.get(hourlyKey(id, yesterday)), now - DAY_MS, now);
-      addHours(last24h, hourly.get(hourlyKey(id, today)), now - DAY_MS, now);
-      const h24 = ratio(last24h.checks, last24h.failures);
-      const days = daily.get(id) ?? [];
-      const within = (n: number) => {
-        const from = dayOf(now - (n - 1) * DAY_MS);
-        let checks = 0;
-        let failures = 0;
-        for (const d of days) {
-          if (d.day < from) continue;
-          checks += d.checks;
-          failures += d.failures;
-        }
-        return ratio(checks, failures);
-      };
-      out.set(id, { h24, d7: within(7), d30: within(30) });
+      last24h.checks = 0;
+      last24h.failures = 0;
+      addHours(last24h, yesterdayHours.get(id), todayStart - DAY_MS, now - DAY_MS, now);
+      addHours(last24h, todayHours.get(id), todayStart, now - DAY_MS, now);
+      let checks7 = 0;
+      let failures7 = 0;
+      let checks30 = 0;
+      let failures30 = 0;
+      for (const d of daily.get(id) ?? []) {
+        if (d.day < from30) continue;
+        checks30 += d.checks;
+        failures30 += d.failures;
+        if (d.day < from7) continue;
+        checks7 += d.checks;
+        failures7 += d.failures;
+      }
+      out.set(id, { h24: ratio(last24h.checks, last24h.failures), d7: ratio(checks7, failures7), d30: ratio(checks30, failures30) });
     }
     return out;
   }
@@ -197,15 +215,27 @@ export function createHistoryStore(
     async recordChecks(samples) {
       const counted = samples.filter((s) => s.observed !== 'blocked');
       if (counted.length === 0) return;
-      const hourly = await loadHourly(counted.map((s) => hourlyKey(s.portalId, dayOf(s.at))));
-      const daily = await loadDaily([...new Set(counted.map((s) => s.portalId))]);
-      const touchedHourly = new Set<string>();
+      // Usually one UTC day; two when a cycle straddles midnight.
+      const idsByDay = new Map<string, Set<string>>();
+      for (const sample of counted) {
+        const day = dayOf(sample.at);
+        let ids = idsByDay.get(day);
+        if (!ids) idsByDay.set(day, (ids = new Set()));
+        ids.add(sample.portalId);
+      }
+      const loadedByDay = new Map<string, Map<string, DayRecord>>();
+      for (const [day, ids] of idsByDay) loadedByDay.set(day, new Map(await hourlyOf(day, [...ids])));
+      const daily = new Map(await loadDaily([...new Set(counted.map((s) => s.portalId))]));
+      const touchedHourly: Array<{ portalId: string; record: DayRecord }> = [];
       const touchedDaily = new Set<string>();
       for (const sample of counted) {
         const day = dayOf(sample.at);
-        const key = hourlyKey(sample.portalId, day);
-        const record = hourly.get(key) ?? { day, hours: {} };
-        hourly.set(key, record);
+        const records = loadedByDay.get(day)!;
+        let record = records.get(sample.portalId);
+        if (!record) {
+          record = { day, hours: {} };
+          records.set(sample.portalId, record);
+        }
         const hour = String(new Date(sample.at).getUTCHours());
         const bucket = (record.hours[hour] ??= {
           checks: 0,
@@ -223,7 +253,7 @@ export function createHistoryStore(
           const slot = LATENCY_BOUNDS_MS.findIndex((bound) => sample.latencyMs! <= bound);
           bucket.histogram[slot] = (bucket.histogram[slot] ?? 0) + 1;
         }
-        touchedHourly.add(key);
+        touchedHourly.push({ portalId: sample.portalId, record });
 
         const days = daily.get(sample.portalId) ?? [];
         let entry = days.find((d) => d.day === day);
@@ -238,18 +268,16 @@ export function createHistoryStore(
         daily.set(sample.portalId, days);
         touchedDaily.add(sample.portalId);
       }
-      // Only today's and yesterday's hours are read often; older days leave the cache.
-      const keepDays = new Set([dayOf(Date.now()), dayOf(Date.now() - DAY_MS)]);
-      for (const [key, record] of hourlyCache) if (!keepDays.has(record.day)) hourlyCache.delete(key);
-      for (const key of touchedHourly) {
-        const record = hourly.get(key)!;
-        if (keepDays.has(record.day)) hourlyCache.set(key, record);
+      const yesterday = dayOf(Date.now() - DAY_MS);
+      evictHourlyBefore(yesterday);
+      const written = new Map<string, { key: string; value: DayRecord; ttl: number }>();
+      for (const { portalId, record } of touchedHourly) {
+        if (record.day >= yesterday) cacheHourly(record, portalId);
+        const key = hourlyKey(portalId, record.day);
+        written.set(key, { key, value: record, ttl: bucketTtl });
       }
       for (const id of touchedDaily) dailyCache.set(id, daily.get(id)!);
-      await access.setMany([
-        ...[...touchedHourly].map((key) => ({ key, value: hourly.get(key), ttl: bucketTtl })),
-        ...[...touchedDaily].map((id) => ({ key: dailyKey(id), value: daily.get(id) })),
-      ]);
+      await access.setMany([...written.values(), ...[...touchedDaily].map((id) => ({ key: dailyKey(id), value: daily.get(id) }))]);
     },
     async uptime(portalId, now) {
       return (await uptimeMany([portalId], now)).get(portalId)!;
@@ -258,12 +286,13 @@ export function createHistoryStore(
     async latency(portalId, now, hours = 24) {
       const days = new Set<string>();
       for (let h = 0; h < hours; h++) days.add(dayOf(now - h * HOUR_MS));
-      const records = await loadHourly([...days].map((day) => hourlyKey(portalId, day)));
+      const records = new Map<string, DayRecord | undefined>();
+      for (const day of days) records.set(day, (await hourlyOf(day, [portalId])).get(portalId));
       const histogram = LATENCY_BOUNDS_MS.map(() => 0);
       const hourly: Array<number | null> = [];
       for (let h = hours - 1; h >= 0; h--) {
         const at = now - h * HOUR_MS;
-        const bucket = records.get(hourlyKey(portalId, dayOf(at)))?.hours[String(new Date(at).getUTCHours())];
+        const bucket = records.get(dayOf(at))?.hours[String(new Date(at).getUTCHours())];
         hourly.push(bucket && bucket.latencyCount > 0 ? bucket.latencySumMs / bucket.latencyCount : null);
         bucket?.histogram.forEach((count, index) => (histogram[index]! += count));
       }
@@ -288,7 +317,11 @@ export function createHistoryStore(
       const loaded = await loadDaily(portalIds);
       const from = dayOf(now - (days - 1) * DAY_MS);
       const out = new Map<string, DailySummary[]>();
-      for (const id of portalIds) out.set(id, (loaded.get(id) ?? []).filter((d) => d.day >= from));
+      for (const id of portalIds) {
+        const all = loaded.get(id) ?? [];
+        // Kept oldest first: most lists are already within the range and are handed out as they are.
+        out.set(id, all.length === 0 || all[0]!.day >= from ? all : all.filter((d) => d.day >= from));
+      }
       return out;
     },
   };

@@ -148,6 +148,51 @@ describe('status page (GET /)', () => {
   });
 });
 
+describe('status page between check cycles', () => {
+  // Cards and bars are kept between views; what a view shows must still be what the monitor knows.
+  it('redraws a card as soon as its portal, its uptime or the clock changes it, and only then', async () => {
+    const fake = await createFakePortal({ mode: 'healthy', slug: 'tuban', name: 'LPSE Kabupaten Tuban' });
+    const portals = [{ id: 'tuban', name: 'LPSE Kabupaten Tuban', province: 'Jawa Timur' }];
+    let offsetMs = 0;
+    const own = await startApp(portalsYaml(portals, () => fake.url), {}, { renderers: createPageRenderers, clock: { now: () => Date.now() + offsetMs } });
+    try {
+      const page = async (query = '') => {
+        const res = await fetch(`http://127.0.0.1:${own.port()}/${query}`);
+        return res.text();
+      };
+      const card = (body: string) => body.slice(body.indexOf('<li class="card'), body.indexOf('</li>', body.indexOf('<li class="card')));
+      await own.monitor.runCycle({ all: true });
+      const first = await page();
+      expect(card(first)).toContain('<span class="pill s-up">Normal</span>');
+      expect(card(first)).toContain('<dt>24 jam</dt><dd>100,00%</dd>');
+      expect(card(await page())).toBe(card(first));
+
+      fake.setMode('spse-error');
+      await own.monitor.runCycle({ all: true });
+      const down = card(await page());
+      expect(down).toContain('<span class="pill s-down">Down</span>');
+      expect(down).toContain('Kode Error <code>81kep4jo9</code>');
+      expect(down).toContain('<dt>24 jam</dt><dd>50,00%</dd>');
+      expect(down).toContain('(kurang dari 1 menit)');
+
+      // No new check, but the outage has lasted longer: the duration on the card follows the clock.
+      offsetMs = 7 * 60_000;
+      const later = card(await page());
+      expect(later).toContain('(7 menit)');
+      expect(later.replace('(7 menit)', '(kurang dari 1 menit)')).toBe(down);
+
+      // The other language and the other link form are drawn separately and agree.
+      const english = card(await page('?lang=en'));
+      expect(english).toContain('<span class="pill s-down">Down</span>');
+      expect(english).toContain('href="/portal/tuban?lang=en"');
+      expect(card(await page())).toContain('href="/portal/tuban"');
+    } finally {
+      await own.stop();
+      await fake.close();
+    }
+  });
+});
+
 describe('portal page (GET /portal/:id)', () => {
   it('shows the latency chart and the incident with its Kode Error and the decoded estimate', async () => {
     const { res, body } = await text('/portal/sidoarjo');

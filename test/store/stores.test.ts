@@ -332,23 +332,25 @@ for (const backend of backends) {
       const other = backend.shared ? (await reopen()).lease : store.lease;
       const tag = Math.random().toString(36).slice(2, 8);
       const [a, b] = [`replica-a-${tag}`, `replica-b-${tag}`];
+      // Long enough that a busy machine (the whole suite at once) cannot let it lapse between two steps.
+      const ttlMs = 1500;
       try {
         // Two replicas race: exactly one wins.
-        const race = await Promise.all([store.lease.tryAcquire(a, 400), other.tryAcquire(b, 400)]);
+        const race = await Promise.all([store.lease.tryAcquire(a, ttlMs), other.tryAcquire(b, ttlMs)]);
         expect(race.filter(Boolean)).toHaveLength(1);
         const [holder, holderLease, waiter, waiterLease] = race[0] ? [a, store.lease, b, other] : [b, other, a, store.lease];
 
-        expect(await waiterLease.tryAcquire(waiter, 400)).toBe(false);
-        expect(await holderLease.tryAcquire(holder, 400)).toBe(true); // renewal
+        expect(await waiterLease.tryAcquire(waiter, ttlMs)).toBe(false);
+        expect(await holderLease.tryAcquire(holder, ttlMs)).toBe(true); // renewal
         await waiterLease.release(waiter); // not the holder: no effect
-        expect(await waiterLease.tryAcquire(waiter, 400)).toBe(false);
+        expect(await waiterLease.tryAcquire(waiter, ttlMs)).toBe(false);
 
-        await sleep(550);
-        expect(await waiterLease.tryAcquire(waiter, 400)).toBe(true);
-        expect(await holderLease.tryAcquire(holder, 400)).toBe(false);
+        await sleep(ttlMs + 200);
+        expect(await waiterLease.tryAcquire(waiter, ttlMs)).toBe(true);
+        expect(await holderLease.tryAcquire(holder, ttlMs)).toBe(false);
 
         await waiterLease.release(waiter);
-        expect(await holderLease.tryAcquire(holder, 400)).toBe(true);
+        expect(await holderLease.tryAcquire(holder, ttlMs)).toBe(true);
       } finally {
         await store.lease.release(a);
         await store.lease.release(b);

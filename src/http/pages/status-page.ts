@@ -11,24 +11,78 @@ import type { DailySummary } from '../../store/history-store.js';
 import type { Language } from '../../core/delivery.js';
 
 // A portal's 90-day bar changes only when its daily counts do (once per check cycle), while the
-// page may be served many times in between: keep the last drawing per portal and language.
-const barCache = new Map<string, { key: string; svg: string }>();
-
-function cachedBar(portalId: string, days: ReturnType<typeof barDays>, summaries: DailySummary[], language: Language): string {
+// page may be served many times in between: keep the last drawing per portal and language. The
+// inputs are compared field by field, so a hit allocates nothing.
+interface CachedBar {
+  firstDay: string;
+  lastDay: string;
+  summaries: number;
+  checks: number;
+  failures: number;
+  svg: string;
+}
+function cachedBar(barCache: StatusPageCaches['bars'], portalId: string, days: ReturnType<typeof barDays>, summaries: DailySummary[], language: Language): string {
   let checks = 0;
   let failures = 0;
   for (const summary of summaries) {
     checks += summary.checks;
     failures += summary.failures;
   }
-  const last = summaries.at(-1);
-  const key = `${days.days[0]}|${days.days.length}|${summaries.length}|${checks}|${failures}|${last?.day ?? ''}`;
-  const slot = `${portalId}|${language}`;
-  const cached = barCache.get(slot);
-  if (cached?.key === key) return cached.svg;
+  const firstDay = days.days[0]!;
+  const lastDay = summaries.at(-1)?.day ?? '';
+  const cached = barCache[language].get(portalId);
+  if (
+    cached &&
+    cached.firstDay === firstDay &&
+    cached.lastDay === lastDay &&
+    cached.summaries === summaries.length &&
+    cached.checks === checks &&
+    cached.failures === failures
+  ) {
+    return cached.svg;
+  }
   const svg = dayBar(days, summaries, language).svg;
-  barCache.set(slot, { key, svg });
+  barCache[language].set(portalId, { firstDay, lastDay, summaries: summaries.length, checks, failures, svg });
   return svg;
+}
+
+/**
+ * A portal's card as last drawn, with what it was drawn from. Most cards (the portals that are up)
+ * read the same from one view to the next; redrawing 600 of them made each view allocate megabytes.
+ */
+interface CachedCard {
+  view: PortalView;
+  duration: string;
+  bar: string;
+  html: string;
+}
+/** What one status page renderer keeps between views: bars per language, cards per language and
+ * with or without `?lang=` in their links. Bounded by the number of portals. */
+export interface StatusPageCaches {
+  bars: Record<Language, Map<string, CachedBar>>;
+  cards: Record<Language, [Map<string, CachedCard>, Map<string, CachedCard>]>;
+}
+
+export function createStatusPageCaches(): StatusPageCaches {
+  return { bars: { id: new Map(), en: new Map() }, cards: { id: [new Map(), new Map()], en: [new Map(), new Map()] } };
+}
+
+function sameCard(cached: CachedCard, view: PortalView, duration: string, bar: string): boolean {
+  const a = cached.view;
+  return (
+    a.name === view.name &&
+    a.province === view.province &&
+    a.state === view.state &&
+    a.since === view.since &&
+    a.cause === view.cause &&
+    a.httpStatus === view.httpStatus &&
+    a.errorCode === view.errorCode &&
+    a.uptime.h24 === view.uptime.h24 &&
+    a.uptime.d7 === view.uptime.d7 &&
+    a.uptime.d30 === view.uptime.d30 &&
+    cached.duration === duration &&
+    cached.bar === bar
+  );
 }
 
 /** States always counted in the summary, even at zero; the others only when present. */
@@ -54,7 +108,12 @@ function createProvinceKey() {
  * bar; a summary on top and a filter form (province, state) that works without JavaScript.
  * Linear in the number of portals: one bulk read for states and uptime, one for daily summaries.
  */
-export async function renderStatusPage(deps: PageDeps, ctx: HttpContext, url: URL): Promise<{ status: number; body: string }> {
+export async function renderStatusPage(
+  deps: PageDeps,
+  caches: StatusPageCaches,
+  ctx: HttpContext,
+  url: URL,
+): Promise<{ status: number; body: string }> {
   const { language, explicit } = pickLanguage(url, ctx.defaultLanguage);
   const t = pageText(language);
   const link = linker(language, explicit);
@@ -136,33 +195,47 @@ export async function renderStatusPage(deps: PageDeps, ctx: HttpContext, url: UR
   if (shown.length === 0) out.push(`<p class="empty">${esc(t.noMatch)}</p>`);
   else {
     out.push(BAR_DEFS, '<ul class="grid">');
-    // What every card repeats, escaped once; parts go straight into `out` (no per-card string).
-    const portalSuffix = explicit ? `?lang=${language}` : '';
-    const pill = new Map(STATE_ORDER.map((state) => [state, `<span class="pill s-${state}">${esc(stateText(state, language))}</span></div><p class="meta">`]));
-    const sinceWord = `${esc(t.since)} `;
-    const kodeError = ` · ${esc(t.errorCode)} <code>`;
-    const [h24, d7, d30] = [t.h24, t.d7, t.d30].map(esc) as [string, string, string];
+    const cards = caches.cards[language][explicit ? 1 : 0];
+    const draw = cardDrawer(deps, language, explicit);
     for (const view of shown) {
-      const since = Date.parse(view.since);
       const problem = view.state !== 'up' && view.state !== 'unknown';
-      out.push(
-        `<li class="card c-${view.state}"><div class="row"><h3><a href="/portal/${esc(encodeURIComponent(view.id))}${portalSuffix}">${esc(view.name)}</a></h3>`,
-        pill.get(view.state)!,
-        view.province ? `${esc(view.province)} · ` : '',
-        sinceWord,
-        esc(deps.timeText(since, language)),
-        problem ? ` (${esc(formatDuration(now - since, language))})</p><p class="why">${esc(causeText(view.cause, language, view.httpStatus))}` : '',
-        problem && view.errorCode ? `${kodeError}${esc(view.errorCode)}</code>` : '',
-        '</p>',
-        cachedBar(view.id, days, daily.get(view.id) ?? [], language),
-        `<dl class="ups"><div><dt>${h24}</dt><dd>${formatPercent(view.uptime.h24, language)}</dd></div>`,
-        `<div><dt>${d7}</dt><dd>${formatPercent(view.uptime.d7, language)}</dd></div>`,
-        `<div><dt>${d30}</dt><dd>${formatPercent(view.uptime.d30, language)}</dd></div></dl></li>`,
-      );
+      const duration = problem ? formatDuration(now - Date.parse(view.since), language) : '';
+      const bar = cachedBar(caches.bars, view.id, days, daily.get(view.id) ?? [], language);
+      let card = cards.get(view.id);
+      if (!card || !sameCard(card, view, duration, bar)) {
+        card = { view, duration, bar, html: draw(view, problem, duration, bar) };
+        cards.set(view.id, card);
+      }
+      out.push(card.html);
     }
     out.push('</ul>');
   }
 
   const params = { province: askedProvince, state: askedState };
   return { status: 200, body: layout({ language, title: down ? `(${down}) ${t.title}` : t.title, body: out, link, path: '/', params }) };
+}
+
+/** Draws one card; what every card repeats is escaped once per page. */
+function cardDrawer(deps: PageDeps, language: Language, explicit: boolean) {
+  const t = pageText(language);
+  const portalSuffix = explicit ? `?lang=${language}` : '';
+  const sinceWord = `${esc(t.since)} `;
+  const kodeError = ` · ${esc(t.errorCode)} <code>`;
+  const [h24, d7, d30] = [t.h24, t.d7, t.d30].map(esc) as [string, string, string];
+  return (view: PortalView, problem: boolean, duration: string, bar: string): string =>
+    // Joined from parts: one flat string, not a chain of concatenations kept alive by the cache.
+    [
+      `<li class="card c-${view.state}"><div class="row"><h3><a href="/portal/${esc(encodeURIComponent(view.id))}${portalSuffix}">${esc(view.name)}</a></h3>`,
+      `<span class="pill s-${view.state}">${esc(stateText(view.state, language))}</span></div><p class="meta">`,
+      view.province ? `${esc(view.province)} · ` : '',
+      sinceWord,
+      esc(deps.timeText(Date.parse(view.since), language)),
+      problem ? ` (${esc(duration)})</p><p class="why">${esc(causeText(view.cause, language, view.httpStatus))}` : '',
+      problem && view.errorCode ? `${kodeError}${esc(view.errorCode)}</code>` : '',
+      '</p>',
+      bar,
+      `<dl class="ups"><div><dt>${h24}</dt><dd>${formatPercent(view.uptime.h24, language)}</dd></div>`,
+      `<div><dt>${d7}</dt><dd>${formatPercent(view.uptime.d7, language)}</dd></div>`,
+      `<div><dt>${d30}</dt><dd>${formatPercent(view.uptime.d30, language)}</dd></div></dl></li>`,
+    ].join('');
 }
