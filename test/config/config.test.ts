@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseLocalTime, readConfig, type MaintenanceConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, parseLocalTime, readConfig, zoneOffsetMs, type MaintenanceConfig } from '../../src/config.js';
 import { activeMaintenance, type AdHocMaintenance } from '../../src/core/maintenance.js';
 
 /** Runs `fn`, expecting a ConfigError, and returns it. */
@@ -233,6 +233,18 @@ describe('maintenance windows', () => {
     expect(parseLocalTime('2026-12-01 22:00', JAKARTA)).toBe(Date.UTC(2026, 11, 1, 15, 0));
     expect(parseLocalTime('2026-12-01T22:00:30', 'Asia/Jayapura')).toBe(Date.UTC(2026, 11, 1, 13, 0, 30));
     expect(parseLocalTime('2026-12-01T00:30', JAKARTA)).toBe(Date.UTC(2026, 10, 30, 17, 30));
+  });
+
+  it('knows a zone\'s offset on either side of a change, one second apart', () => {
+    const HOUR = 3_600_000;
+    // Berlin moves from +01:00 to +02:00 at 01:00 UTC on 2026-03-29; asked in both orders.
+    const change = Date.UTC(2026, 2, 29, 1, 0);
+    expect(zoneOffsetMs('Europe/Berlin', change - 1000)).toBe(HOUR);
+    expect(zoneOffsetMs('Europe/Berlin', change)).toBe(2 * HOUR);
+    expect(zoneOffsetMs('Europe/Berlin', change - 1000)).toBe(HOUR);
+    expect(zoneOffsetMs('Asia/Kathmandu', change)).toBe(5.75 * HOUR);
+    expect(zoneOffsetMs('Asia/Jakarta', change)).toBe(7 * HOUR);
+    expect(zoneOffsetMs('Asia/Jakarta', change + 7 * 60_000)).toBe(7 * HOUR);
   });
 
   it('lets an explicit offset win over the zone', () => {

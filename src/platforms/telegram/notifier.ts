@@ -12,6 +12,14 @@ export interface TelegramRates {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * How far behind its schedule the global pace may fall and still make the time up. A busy event
+ * loop or a garbage collection wakes a waiting send late; without this, every such stall would
+ * lower the rate for good. Bounded, so that at most a tenth of a second's worth of messages goes out
+ * closer together than the pace (three at Telegram's 30 a second), and idle time is never banked.
+ */
+const CATCH_UP_MS = 100;
+
+/**
  * Keeps under Telegram's limits: a global pace, one message per chat per second, and a per-group
  * minute budget. Waiting happens here, before the request, so a burst never earns a ban.
  */
@@ -29,7 +37,7 @@ export function createTelegramPacer(rates: TelegramRates) {
       const chatReady = nextByChat.get(chatId) ?? 0;
       // The global slot is taken in arrival order; a chat that must wait for its own limit keeps
       // its slot to itself instead of holding every other chat back.
-      const globalAt = Math.max(now, nextGlobal);
+      const globalAt = nextGlobal >= now - CATCH_UP_MS ? nextGlobal : now;
       nextGlobal = globalAt + globalSpacing;
       const at = Math.max(globalAt, chatReady);
       nextByChat.set(chatId, at + (isGroup ? Math.max(chatSpacing, groupSpacing) : chatSpacing));

@@ -32,4 +32,20 @@ describe('Telegram pacing', () => {
     const [held] = await timeline(pacer, ['6']);
     expect(held).toBeGreaterThanOrEqual(290);
   });
+
+  it('makes up a short stall of the process, but never banks idle time as a burst', async () => {
+    const pacer = createTelegramPacer({ messagesPerSecond: 100, messagesPerMinutePerGroup: 20, messagesPerSecondPerChat: 1 });
+    await pacer.acquire('1');
+    // The event loop is busy for 60 ms (a long garbage collection, say): the slots it slept through
+    // (10 ms apart) are still this second's, so the next five go at once.
+    const busyUntil = Date.now() + 60;
+    while (Date.now() < busyUntil);
+    const afterStall = await timeline(pacer, ['2', '3', '4', '5', '6']);
+    expect(Math.max(...afterStall)).toBeLessThan(15);
+
+    // Idle for longer than the allowance: the pace starts afresh, 10 ms apart.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const afterIdle = await timeline(pacer, ['7', '8', '9', '10', '11']);
+    expect(Math.max(...afterIdle)).toBeGreaterThanOrEqual(38);
+  });
 });
