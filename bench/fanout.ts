@@ -5,13 +5,13 @@
  * 600 portals down in one cycle, each chat subscribed to 20 of them — one message per chat.
  */
 import { Api } from 'grammy';
-import Keyv from 'keyv';
 import pino from 'pino';
 import { buildBatch } from '../src/core/broadcaster.js';
 import { createCatalog, loadBuiltInCatalog } from '../src/core/catalog.js';
 import { createOutbox } from '../src/core/outbox.js';
 import type { PendingTransition } from '../src/core/state-machine.js';
 import { createTelegramNotifier } from '../src/platforms/telegram/notifier.js';
+import { openStore } from '../src/store/open-store.js';
 import { createOutboxStore } from '../src/store/outbox-store.js';
 import { chatKey, createSubscriptionStore, type ChatRecord } from '../src/store/subscription-store.js';
 import { round, startWorker } from './lib.js';
@@ -68,7 +68,8 @@ async function deliver(
   transitions: PendingTransition[],
   catalog: ReturnType<typeof createCatalog>,
 ) {
-  const keyv = new Keyv();
+  // The app's own in-memory store (its serializer and error handling), as `STORE_URL=memory://` runs it.
+  const { keyv } = await openStore('memory://');
   // Written at the stored shape in one go (subscribing 10,000 chats one by one rewrites the index each time).
   await keyv.setMany(records.map((r) => ({ key: `chat:${chatKey(r.chat)}`, value: r })));
   await keyv.set('chats:index', records.map((r) => chatKey(r.chat)));

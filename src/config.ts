@@ -241,15 +241,18 @@ export function readConfig(env: Record<string, string | undefined>, cwd = proces
 // Building an Intl.DateTimeFormat costs far more than using one: alerts format many times each.
 const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
 // Zone offsets are whole quarter hours and change on quarter-hour boundaries (DST and the like), so
-// one answer holds for a whole UTC quarter hour; 10,000 alerts of one transition share it.
+// one answer holds for a whole UTC quarter hour; 10,000 alerts of one transition share a handful.
 const QUARTER_HOUR_MS = 15 * 60_000;
-const lastOffsetByZone = new Map<string, { quarter: number; offsetMs: number }>();
+const REMEMBERED_QUARTERS = 256;
+const offsetsByZone = new Map<string, Map<number, number>>();
 
 /** Offset of `zone` from UTC at instant `utcMs`, in ms. */
 export function zoneOffsetMs(zone: string, utcMs: number): number {
   const quarter = Math.floor(utcMs / QUARTER_HOUR_MS);
-  const last = lastOffsetByZone.get(zone);
-  if (last?.quarter === quarter) return last.offsetMs;
+  let remembered = offsetsByZone.get(zone);
+  if (!remembered) offsetsByZone.set(zone, (remembered = new Map()));
+  const known = remembered.get(quarter);
+  if (known !== undefined) return known;
   let format = zoneFormatters.get(zone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
@@ -268,7 +271,8 @@ export function zoneOffsetMs(zone: string, utcMs: number): number {
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   const offsetMs = asUtc - Math.floor(utcMs / 1000) * 1000;
-  lastOffsetByZone.set(zone, { quarter, offsetMs });
+  if (remembered.size >= REMEMBERED_QUARTERS) remembered.clear();
+  remembered.set(quarter, offsetMs);
   return offsetMs;
 }
 

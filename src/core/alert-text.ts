@@ -94,3 +94,30 @@ export function alertReply(alert: Alert): Reply {
     lines: sorted.map((item) => digestLine(item, language)),
   };
 }
+
+/** Renderings kept per batch: enough for the few distinct alerts most chats of a burst share. */
+const RENDERINGS_PER_BATCH = 16;
+
+/**
+ * Wraps a platform's rendering of alerts so that the chats of one batch that get the same alert
+ * (one portal down, 10,000 subscribers) share one rendering instead of 10,000. Keyed by the batch's
+ * own transition objects (the outbox hands every chat of a batch the same ones), so a rendering
+ * lives exactly as long as its batch.
+ */
+export function rememberRenderings<T>(render: (alert: Alert) => T): (alert: Alert) => T {
+  const byFirstTransition = new WeakMap<object, Map<string, T>>();
+  return (alert) => {
+    const first = alert.items[0]?.transition;
+    if (!first) return render(alert);
+    let renderings = byFirstTransition.get(first);
+    if (!renderings) byFirstTransition.set(first, (renderings = new Map()));
+    let key = `${alert.language}|${alert.timezone}|${alert.publicUrl ?? ''}`;
+    // Transition ids are unique within a batch.
+    for (let i = 1; i < alert.items.length; i++) key += `|${alert.items[i]!.transition.id}`;
+    const known = renderings.get(key);
+    if (known !== undefined) return known;
+    const rendered = render(alert);
+    if (renderings.size < RENDERINGS_PER_BATCH) renderings.set(key, rendered);
+    return rendered;
+  };
+}

@@ -1,5 +1,5 @@
 import { GrammyError, HttpError, type Api } from 'grammy';
-import { alertReply } from '../../core/alert-text.js';
+import { alertReply, rememberRenderings } from '../../core/alert-text.js';
 import { DeliveryError, type Alert, type Notifier } from '../../core/delivery.js';
 import { renderReply } from './format.js';
 
@@ -78,10 +78,11 @@ export function toDeliveryError(error: unknown): DeliveryError {
 /** Sends alerts through the Bot API as HTML messages, paced under Telegram's limits. */
 export function createTelegramNotifier(api: Api, rates: TelegramRates) {
   const pacer = createTelegramPacer(rates);
+  const render = rememberRenderings((alert) => renderReply(alertReply(alert), alert.language).text);
   return {
     platform: 'telegram' as const,
     async deliver(alert: Alert) {
-      const { text } = renderReply(alertReply(alert), alert.language);
+      const text = render(alert);
       await pacer.acquire(alert.chat.chatId);
       try {
         await api.sendMessage(alert.chat.chatId, text, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertReply } from '../../../src/core/alert-text.js';
+import { alertReply, rememberRenderings } from '../../../src/core/alert-text.js';
 import { buildBatch } from '../../../src/core/broadcaster.js';
 import { decodeErrorCode } from '../../../src/core/classifier.js';
 import type { Alert, AlertItem } from '../../../src/core/delivery.js';
@@ -109,5 +109,36 @@ describe('one message per chat per cycle', () => {
     expect(batch.messages.filter((m) => m.chat.chatId !== 'opt-in').every((m) => m.transitionIds.length === 20)).toBe(true);
     expect(batch.messages.find((m) => m.chat.chatId === 'opt-in')?.transitionIds).toEqual(['slow:1']);
     expect(new Set(batch.messages.map((m) => m.key)).size).toBe(101);
+  });
+});
+
+describe('alert renderings shared within a batch', () => {
+  it('renders an alert once for all the chats of a batch that get the same one, and again for anything else', () => {
+    let renders = 0;
+    const render = rememberRenderings((a) => {
+      renders++;
+      return renderReply(alertReply(a), a.language).text;
+    });
+    // One batch: its transitions are the same objects for every chat.
+    const gresik = { portal: portal('gresikkab'), transition: transition('gresikkab', 'down') };
+    const tuban = { portal: portal('tuban'), transition: transition('tuban', 'down', { id: 'tuban:1' }) };
+    const texts = Array.from({ length: 1000 }, () => render(alert([gresik])));
+    expect(renders).toBe(1);
+    expect(new Set(texts).size).toBe(1);
+    expect(texts[0]).toBe(renderReply(alertReply(alert([gresik])), 'id').text);
+
+    // Another language, another set of portals: each drawn once, and each its own text.
+    const english = render(alert([gresik], 'en'));
+    const both = render(alert([gresik, tuban]));
+    render(alert([gresik], 'en'));
+    render(alert([gresik, tuban]));
+    expect(renders).toBe(3);
+    expect(english).toContain('Open portal');
+    expect(both).toContain('tuban');
+
+    // The next batch brings new transition objects: never the previous batch's text.
+    const recovered = render(alert([{ portal: gresik.portal, transition: transition('gresikkab', 'up') }]));
+    expect(renders).toBe(4);
+    expect(recovered).not.toBe(texts[0]);
   });
 });
