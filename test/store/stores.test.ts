@@ -240,6 +240,16 @@ for (const backend of backends) {
         expect(stats.hourly.at(-4)).toBe(100);
         expect(stats.hourly.filter((h) => h !== null)).toHaveLength(2);
         expect(await history.latency('acehprov', NOW)).toMatchObject({ p50: null, p95: null, p99: null });
+
+        // What is stored is the documented JSON shape, and a fresh reader (nothing hot) agrees.
+        const day = new Date(NOW).toISOString().slice(0, 10);
+        const stored = (await store.keyv.get(`hourly:gresikkab:${day}`)) as { day: string; hours: Record<string, Record<string, unknown>> };
+        const hour = String(new Date(NOW - 20 * 60_000).getUTCHours());
+        expect(stored.day).toBe(day);
+        expect(stored.hours[hour]).toMatchObject({ checks: 110, failures: 10, latencyCount: 100, latencySumMs: 90 * 40 + 8 * 900 + 2 * 4000 });
+        expect((stored.hours[hour]!.histogram as number[]).reduce((a, b) => a + b, 0)).toBe(100);
+        const again = createHistoryStore((await reopen()).keyv, { incidentRetentionDays: 400, bucketRetentionDays: 35 });
+        expect(await again.latency('gresikkab', NOW)).toEqual(stats);
       });
 
       it('a latency beyond the last bound reports the largest finite bound', async () => {
