@@ -1,5 +1,6 @@
 /** Small helpers shared by the bench sections and their worker processes. */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,11 +58,31 @@ export interface Worker<R = unknown> {
   stderr(): string;
 }
 
-/** `script` is a .ts file under bench/ (run through tsx) or an absolute path to plain JavaScript. */
-export async function startWorker<R>(script: string, env: Record<string, string> = {}, readyTimeoutMs = 60_000): Promise<Worker<R>> {
+/**
+ * The flags `npm start` gives node (package.json is the one place they are written; the Dockerfile
+ * and CI repeat them, and a test holds all of them to it), so that the bench measures the runtime
+ * people run.
+ */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(BENCH_DIR, '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const command = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/main\.js/.exec(pkg.scripts.start);
+  if (!command) throw new Error(`package.json: cannot find "node … dist/src/main.js" in the start script: ${pkg.scripts.start}`);
+  return command[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * `script` is a .ts file under bench/ (run through tsx) or an absolute path to plain JavaScript;
+ * `nodeFlags` go to node before the script.
+ */
+export async function startWorker<R>(
+  script: string,
+  env: Record<string, string> = {},
+  readyTimeoutMs = 60_000,
+  nodeFlags: string[] = [],
+): Promise<Worker<R>> {
   const plain = path.isAbsolute(script);
   const child = fork(plain ? script : path.join(BENCH_DIR, script), [], {
-    execArgv: plain ? [] : ['--import', 'tsx'],
+    execArgv: [...nodeFlags, ...(plain ? [] : ['--import', 'tsx'])],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

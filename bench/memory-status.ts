@@ -2,12 +2,13 @@
  * Figures 2 and 4: runs bench/app-worker.ts in child processes (one seeds 30 days of history into a
  * SQLite file, a fresh one opens it and measures) and returns what they measured. The worker is
  * bundled with esbuild and run by plain `node` (as in production, `node dist/...`): under tsx the
- * loader's hook thread alone adds tens of MB of RSS that production never has.
+ * loader's hook thread alone adds tens of MB of RSS that production never has. It gets the node
+ * flags `npm start` and the container use (`--optimize-for-size`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BENCH_DIR, startWorker } from './lib.js';
+import { BENCH_DIR, productionNodeFlags, startWorker } from './lib.js';
 
 async function bundle(): Promise<string | null> {
   try {
@@ -33,15 +34,17 @@ export async function benchMemoryAndStatus(o: { urls: string[]; log: (line: stri
   const dir = mkdtempSync(path.join(tmpdir(), 'pantau-bench-'));
   const base = { urls: o.urls, days: 30, cycles: 3, renders: 50, commands: 500, timeoutSeconds: 3, dir, wal: true };
   const bundled = await bundle();
+  const nodeFlags = productionNodeFlags();
   const run = async (mode: 'seed' | 'measure') => {
-    const worker = await startWorker<Record<string, unknown>>(bundled ?? 'app-worker.ts', { BENCH_ARGS: JSON.stringify({ ...base, mode }) }, 100_000);
+    const worker = await startWorker<Record<string, unknown>>(bundled ?? 'app-worker.ts', { BENCH_ARGS: JSON.stringify({ ...base, mode }) }, 100_000, nodeFlags);
     await worker.close();
     return worker.ready;
   };
   try {
     const seed = await run('seed');
     const measured = await run('measure');
-    const r: Record<string, unknown> = { runtime: bundled ? 'node (esbuild bundle)' : 'tsx', ...measured, seed };
+    const runtime = `${bundled ? 'node (esbuild bundle)' : 'tsx'}${nodeFlags.length ? ` ${nodeFlags.join(' ')}` : ''}`;
+    const r: Record<string, unknown> = { runtime, ...measured, seed };
     o.log(`  peak RSS ${String(r.peakRssMb)} MB, status page p95 ${String(r.statusPageP95Ms)} ms, /status p99 ${String(r.statusCommandP99Ms)} ms`);
     return r;
   } finally {
