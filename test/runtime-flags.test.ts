@@ -17,18 +17,19 @@ const flagsBefore = (command: string, target: string): string[] | null => {
 };
 
 describe('node flags', () => {
-  const start = flagsBefore(pkg.scripts.start!.split('&&').at(-1)!, 'dist/src/main.js');
+  // What the bench reads from package.json's start script is what the others are held to.
+  const start = productionNodeFlags();
 
   it('npm start gives node the memory flags the bench measures with', () => {
+    expect(pkg.scripts.start).toContain(`node ${start.join(' ')} dist/src/main.js`);
     expect(start).toContain('--optimize-for-size');
-    expect(productionNodeFlags()).toEqual(start);
   });
 
   it('the container, CI and the bench process run node with the same flags', () => {
     const cmd = /^CMD (\[.*\])$/m.exec(read('Dockerfile'));
     expect(cmd).not.toBeNull();
     const docker = JSON.parse(cmd![1]!) as string[];
-    expect(docker).toEqual(['node', ...start!, 'dist/src/main.js']);
+    expect(docker).toEqual(['node', ...start, 'dist/src/main.js']);
 
     const ciLine = read('.ci/run').split('\n').find((line) => line.includes('dist/src/main.js') && line.includes('exec node'));
     expect(flagsBefore(ciLine!.slice(ciLine!.indexOf('exec node') + 'exec '.length), 'dist/src/main.js')).toEqual(start);

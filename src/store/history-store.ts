@@ -307,7 +307,8 @@ export function createHistoryStore(
       const loadedByDay = new Map<string, Map<string, PackedDay>>();
       for (const [day, ids] of idsByDay) loadedByDay.set(day, new Map(await hourlyOf(day, [...ids])));
       const daily = new Map(await loadDaily([...new Set(counted.map((s) => s.portalId))]));
-      const touchedHourly: Array<{ portalId: string; record: PackedDay }> = [];
+      // Each touched record once, with its portal.
+      const touchedHourly = new Map<PackedDay, string>();
       const touchedDaily = new Set<string>();
       for (const sample of counted) {
         const day = dayOf(sample.at);
@@ -319,7 +320,7 @@ export function createHistoryStore(
         }
         const failed = sample.observed === 'down';
         record.record(new Date(sample.at).getUTCHours(), failed, sample.latencyMs);
-        touchedHourly.push({ portalId: sample.portalId, record });
+        touchedHourly.set(record, sample.portalId);
 
         const days = daily.get(sample.portalId) ?? [];
         let entry = days.find((d) => d.day === day);
@@ -336,14 +337,11 @@ export function createHistoryStore(
       }
       const yesterday = dayOf(Date.now() - DAY_MS);
       evictHourlyBefore(yesterday);
-      const written = new Map<string, { key: string; value: PackedDay; ttl: number }>();
-      for (const { portalId, record } of touchedHourly) {
-        if (record.day >= yesterday) cacheHourly(record, portalId);
-        const key = hourlyKey(portalId, record.day);
-        written.set(key, { key, value: record, ttl: bucketTtl });
-      }
       const writes: Array<{ key: string; value: unknown; ttl?: number }> = [];
-      for (const { key, value, ttl } of written.values()) writes.push({ key, value: value.toRecord(), ttl });
+      for (const [record, portalId] of touchedHourly) {
+        if (record.day >= yesterday) cacheHourly(record, portalId);
+        writes.push({ key: hourlyKey(portalId, record.day), value: record.toRecord(), ttl: bucketTtl });
+      }
       for (const id of touchedDaily) dailyCache.set(id, daily.get(id)!);
       for (const id of touchedDaily) writes.push({ key: dailyKey(id), value: daily.get(id) });
       await access.setMany(writes);
