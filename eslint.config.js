@@ -1,6 +1,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const platformLibraries = [
+  { name: 'grammy', message: 'Platform code lives in src/platforms/telegram.' },
+  { name: 'discord.js', message: 'Platform code lives in src/platforms/discord.' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/'] },
   js.configs.recommended,
@@ -11,16 +16,46 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Arrows point down: app.ts wires everything; platforms, http and store sit on the core and the
+  // commands; the core sits on nothing of ours above it.
   {
-    // The core and the chat commands never know which chat platform they serve.
-    files: ['src/core/**/*.ts', 'commands/**/*.ts', 'src/store/**/*.ts', 'src/http/**/*.ts'],
+    files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: [
-          { name: 'grammy', message: 'Platform code lives in src/platforms/telegram.' },
-          { name: 'discord.js', message: 'Platform code lives in src/platforms/discord.' },
-        ],
-        patterns: [{ group: ['**/platforms/**'], message: 'The core does not import platform adapters.' }],
+        paths: platformLibraries,
+        patterns: [{
+          group: ['**/store/**', '**/config.js', '**/http/**', '**/platforms/**', '**/commands/**', '**/app.js', '**/leadership.js', '**/metrics.js', '**/main.js'],
+          message: 'src/core is the bottom layer: it defines ports and types; the layers above implement and wire them.',
+        }],
+      }],
+    },
+  },
+  {
+    files: ['commands/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: platformLibraries,
+        patterns: [{
+          group: ['**/src/store/**', '**/src/config.js', '**/src/http/**', '**/src/platforms/**', '**/src/app.js', '**/src/leadership.js', '**/src/main.js'],
+          message: 'Commands see the core only (types, ports, wording); platforms render what they answer.',
+        }],
+      }],
+    },
+  },
+  {
+    files: ['src/store/**/*.ts', 'src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: platformLibraries,
+        patterns: [{ group: ['**/platforms/**', '**/app.js', '**/leadership.js', '**/main.js'], message: 'Stores and pages do not know the chat platforms or the composition root.' }],
+      }],
+    },
+  },
+  {
+    files: ['src/platforms/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/app.js', '**/leadership.js', '**/main.js', '**/store/**'], message: 'Platforms get what they need through PlatformDeps, never from the composition root or the store.' }],
       }],
     },
   },

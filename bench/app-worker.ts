@@ -45,12 +45,11 @@ async function main() {
   const { request } = await import('undici');
   const { createApp } = await import('../src/app.js');
   const { loadConfig } = await import('../src/config.js');
-  const { loadBuiltInCatalog } = await import('../src/core/catalog.js');
-  const { createPageRenderers } = await import('../src/http/pages.js');
-  const { createCommandDeps } = await import('../src/platforms/command-deps.js');
+  const { loadBuiltInCatalog } = await import('../src/core/catalog/index.js');
+  const { createPageRenderers } = await import('../src/http/page-routes.js');
   const { renderReply } = await import('../src/platforms/telegram/format.js');
   const { commands } = await import('../commands/registry.js');
-  const { LATENCY_BOUNDS_MS } = await import('../src/store/history-store.js');
+  const { LATENCY_BOUNDS_MS } = await import('../src/core/stats.js');
   const { percentile, round, seeded } = await import('./lib.js');
   mark('imported');
 
@@ -65,9 +64,8 @@ async function main() {
     const config = loadConfig(JSON.stringify(file), { STORE_URL: `sqlite://${path.join(dir, 'pantau.sqlite')}`, LOG_LEVEL: 'silent', HTTP_PORT: '0' }, 'bench');
     const app = await createApp(config, {
       logger: pino({ level: 'silent' }),
-      schedule: false,
+      ticker: { start: () => undefined, stop: async () => undefined },
       catalogPortals,
-      renderers: (services) => createPageRenderers(services),
     });
     mark('appCreated');
     const sql = (app.store.keyv.store as { query?: (q: string) => Promise<unknown> }).query;
@@ -204,7 +202,7 @@ async function main() {
     mark('cycled');
 
     // --- the status page ----------------------------------------------------------------------
-    const renderers = createPageRenderers(app);
+    const renderers = createPageRenderers({ history: app.history, clock: app.clock, timezone: config.timezone, publicUrl: null });
     const ctx = {
       status: app.status,
       portal: (id: string) => app.catalog.get(id),
@@ -247,12 +245,12 @@ async function main() {
     mark('http');
 
     // --- /status <portal> ---------------------------------------------------------------------
-    const deps = createCommandDeps(app);
+    const deps = app.commandDeps;
     const statusCommand = commands.find('status')!;
     const context = {
       chat: { platform: 'telegram' as const, chatId: '4242', threadId: null, guildId: null },
+      kind: 'private' as const,
       title: null,
-      isPrivate: true,
       userId: '4242',
       isAdmin: async () => true,
       isOwner: false,

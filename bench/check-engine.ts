@@ -44,7 +44,7 @@ async function buildApp(portals: FarmPortalInfo[], o: CheckEngineOptions): Promi
   // The schema refuses Infinity (JSON cannot say it either); the checker takes it and skips the spacing.
   config.check.maxRequestsPerSecondPerHost = Infinity;
   // Not started: start() would listen on every interface and take the lease. The cycle is driven by hand.
-  return createApp(config, { logger: pino({ level: 'silent' }), schedule: false });
+  return createApp(config, { logger: pino({ level: 'silent' }), ticker: { start: () => undefined, stop: async () => undefined } });
 }
 
 function createBare(o: CheckEngineOptions) {

@@ -6,14 +6,15 @@
  */
 import { Api } from 'grammy';
 import pino from 'pino';
-import { buildBatch } from '../src/core/broadcaster.js';
-import { createCatalog, loadBuiltInCatalog } from '../src/core/catalog.js';
+import { buildAlertBatch } from '../src/core/alert-batch.js';
+import { createCatalog, loadBuiltInCatalog } from '../src/core/catalog/index.js';
 import { createOutbox } from '../src/core/outbox.js';
-import type { PendingTransition } from '../src/core/state-machine.js';
+import { chatKey, type ChatRecord, type PendingTransition } from '../src/core/types.js';
 import { createTelegramNotifier } from '../src/platforms/telegram/notifier.js';
 import { openStore } from '../src/store/open-store.js';
 import { createOutboxStore } from '../src/store/outbox-store.js';
-import { chatKey, createSubscriptionStore, type ChatRecord } from '../src/store/subscription-store.js';
+import { createSubscriptionStore } from '../src/store/subscription-store.js';
+import { createHistoryStore } from '../src/store/history-store.js';
 import { round, startWorker } from './lib.js';
 
 export interface FanoutOptions {
@@ -84,6 +85,7 @@ async function deliver(
   const outbox = createOutbox({
     store: createOutboxStore(keyv),
     subscriptions,
+    history: createHistoryStore(keyv, { incidentRetentionDays: 400, bucketRetentionDays: 35 }),
     notifiers: [notifier],
     portal: (id) => catalog.get(id),
     defaultLanguage: 'id',
@@ -96,7 +98,7 @@ async function deliver(
   });
   await outbox.start();
   const cycleId = transitions[0]!.cycleId;
-  const batch = buildBatch(cycleId, transitions, (id) => subscriptions.subscribersOf(id), Date.now());
+  const batch = buildAlertBatch(cycleId, transitions, (id) => subscriptions.subscribersOf(id), Date.now());
   const t0 = Date.now();
   const p0 = performance.now();
   const cpu0 = process.cpuUsage();

@@ -13,10 +13,15 @@ import { BENCH_DIR, productionNodeFlags, startWorker } from './lib.js';
 async function bundle(): Promise<string | null> {
   try {
     const esbuild = await import('esbuild');
-    const outfile = path.join(BENCH_DIR, '.out', 'app-worker.mjs');
+    const outdir = path.join(BENCH_DIR, '.out');
+    const outfile = path.join(outdir, 'app-worker.js');
+    // Split at dynamic imports, as production (tsc output, one module per file) loads them: without
+    // it esbuild hoists the chat platforms' libraries to the top of one file and loads them all.
     await esbuild.build({
       entryPoints: [path.join(BENCH_DIR, 'app-worker.ts')],
-      outfile,
+      outdir,
+      outExtension: { '.js': '.js' },
+      splitting: true,
       bundle: true,
       platform: 'node',
       format: 'esm',

@@ -1,7 +1,7 @@
 import { incidentsCsv } from '../src/core/incidents-csv.js';
-import { resolveOnePortal, usageReply } from './shared.js';
-import { incidentLine } from './status.js';
-import { t, type CommandDefinition } from './types.js';
+import { resolveOnePortal } from './portal-query.js';
+import { incidentLine, usageReply } from './reply-parts.js';
+import { EVERYWHERE, t, type CommandDefinition } from './types.js';
 
 /** `/history <portal>` (`/riwayat`): the last 20 incidents, and the whole history as CSV evidence. */
 export const history: CommandDefinition = {
@@ -10,6 +10,9 @@ export const history: CommandDefinition = {
   description: { id: 'Riwayat gangguan portal (dengan CSV)', en: 'Incident history of a portal (with CSV)' },
   usage: { id: '/history <portal>', en: '/history <portal>' },
   options: [{ name: 'portal', kind: 'portal', required: true, description: { id: 'Nama portal', en: 'Portal name' } }],
+  access: 'anyone',
+  contexts: EVERYWHERE,
+  examples: [{ example: '/history {portal}', text: { id: 'riwayat gangguan dan berkas CSV', en: 'incident history and a CSV file' } }],
   async run({ args, language }, deps) {
     const query = args.portal?.trim() ?? '';
     if (!query) return usageReply(history, language);
@@ -17,7 +20,7 @@ export const history: CommandDefinition = {
     if ('reply' in resolved) return resolved.reply;
     const { portal } = resolved;
     const incidents = await deps.history.incidents(portal.id);
-    const lines = incidents.slice(0, 20).map((incident) => incidentLine(incident, deps, language));
+    const lines = incidents.slice(0, 20).map((incident) => incidentLine(incident, deps.timezone, language));
     return {
       tone: 'info',
       title: [{ bold: t(language, { id: `Riwayat gangguan ${portal.name}`, en: `Incident history of ${portal.name}` }) }],

@@ -1,5 +1,5 @@
-import { stateLine } from './shared.js';
-import { t, type CommandDefinition } from './types.js';
+import { stateLine } from './reply-parts.js';
+import { ALERT_CHATS, t, type CommandDefinition } from './types.js';
 
 const ORDER = { down: 0, degraded: 1, blocked: 2, maintenance: 3, unknown: 4, up: 5 } as const;
 
@@ -10,6 +10,10 @@ export const list: CommandDefinition = {
   description: { id: 'Daftar langganan chat ini', en: "This chat's subscriptions" },
   usage: { id: '/list', en: '/list' },
   options: [],
+  access: 'anyone',
+  contexts: ALERT_CHATS,
+  ephemeral: true,
+  examples: [{ example: '/list', text: { id: 'langganan chat ini', en: "this chat's subscriptions" } }],
   async run({ context, language }, deps) {
     const record = deps.subscriptions.get(context.chat);
     const portals = (record?.portals ?? []).map((id) => deps.catalog.get(id)).filter((p) => p !== undefined);

@@ -1,5 +1,6 @@
-import { resolveOnePortal, usageReply, when } from './shared.js';
-import { t, type CommandDefinition } from './types.js';
+import { resolveOnePortal } from './portal-query.js';
+import { usageReply, when } from './reply-parts.js';
+import { ALERT_CHATS, t, type CommandDefinition } from './types.js';
 
 const DURATION = /^(\d+)\s*(m|menit|min|h|j|jam|d|hari)$/i;
 
@@ -16,13 +17,13 @@ function parseDuration(text: string): number | null {
 export const maintenance: CommandDefinition = {
   name: 'maintenance',
   aliases: ['pemeliharaan'],
-  hidden: true,
   description: { id: 'Nyatakan pemeliharaan portal (pemilik bot)', en: 'Declare portal maintenance (bot owners)' },
   usage: { id: '/maintenance <portal> <2h|30m|off> [alasan]', en: '/maintenance <portal> <2h|30m|off> [reason]' },
   options: [{ name: 'args', kind: 'text', required: true, description: { id: 'portal, durasi, alasan', en: 'portal, duration, reason' } }],
+  access: 'owner',
+  contexts: ALERT_CHATS,
   async run(input, deps) {
     const { language } = input;
-    if (!input.context.isOwner) return { tone: 'error', ephemeral: true, lines: [[t(language, { id: 'Perintah ini hanya untuk pemilik bot.', en: 'This command is for bot owners only.' })]] };
     const words = (input.args.args ?? '').trim().split(/\s+/).filter(Boolean);
     if (words.length < 2) return usageReply(maintenance, language);
     const [query, durationText, ...reasonWords] = words as [string, string, ...string[]];

@@ -1,4 +1,4 @@
-import { t, type CommandDefinition } from './types.js';
+import { EVERYWHERE, t, type CommandDefinition } from './types.js';
 
 /** `/portals [search]` (`/portal`): search the catalog by name, slug or province. */
 export const portals: CommandDefinition = {
@@ -7,6 +7,10 @@ export const portals: CommandDefinition = {
   description: { id: 'Cari portal LPSE', en: 'Search LPSE portals' },
   usage: { id: '/portals [kata kunci]', en: '/portals [search]' },
   options: [{ name: 'search', kind: 'text', required: false, description: { id: 'Nama, kode, atau provinsi', en: 'Name, id or province' } }],
+  access: 'anyone',
+  contexts: EVERYWHERE,
+  ephemeral: true,
+  examples: [{ example: '/portals bandung', text: { id: 'cari portal', en: 'search portals' } }],
   async run({ args, language }, deps) {
     const query = args.search?.trim() ?? '';
     if (!query) {

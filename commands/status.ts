@@ -1,19 +1,14 @@
-import type { Language } from '../src/core/delivery.js';
+import { uptimeText } from '../src/core/alert-text.js';
 import { causeText, STATE_EMOJI, stateText } from '../src/core/i18n.js';
+import { portalPageUrl } from '../src/core/links.js';
 import type { PortalDetailView } from '../src/core/status-service.js';
-import { formatDuration, formatPercent } from '../src/core/time.js';
-import type { Incident } from '../src/core/types.js';
-import { resolveOnePortal, sparkline, stateLine, when } from './shared.js';
-import { t, type CommandDefinition, type CommandDeps, type Line, type Reply } from './types.js';
+import { formatDuration } from '../src/core/time.js';
+import type { Language } from '../src/core/types.js';
+import { resolveOnePortal } from './portal-query.js';
+import { incidentLine, sparkline, stateLine, when } from './reply-parts.js';
+import { EVERYWHERE, t, type CommandDefinition, type CommandDeps, type Line, type Reply } from './types.js';
 
 const ORDER = { down: 0, degraded: 1, blocked: 2, maintenance: 3, unknown: 4, up: 5 } as const;
-
-export function incidentLine(incident: Incident, deps: Pick<CommandDeps, 'timezone'>, language: Language): Line {
-  const start = when(incident.startedAt, deps.timezone, language);
-  const duration = incident.durationMs === null ? t(language, { id: 'masih berlangsung', en: 'ongoing' }) : formatDuration(incident.durationMs, language);
-  const code: Line = incident.errorCode ? [' ', { code: `Kode Error ${incident.errorCode}` }] : [];
-  return [`• ${start} — ${duration} — ${causeText(incident.cause, language, incident.httpStatus)}`, ...code];
-}
 
 function detailReply(view: PortalDetailView, deps: CommandDeps, language: Language): Reply {
   const now = deps.clock.now();
@@ -30,10 +25,7 @@ function detailReply(view: PortalDetailView, deps: CommandDeps, language: Langua
     const latency = view.latencyMs === null ? '' : `, ${view.latencyMs} ms`;
     lines.push([t(language, { id: 'Cek terakhir: ', en: 'Last check: ' }), `${when(view.lastCheckedAt, deps.timezone, language)}${latency}`]);
   }
-  lines.push([
-    'Uptime: ',
-    `24 ${t(language, { id: 'jam', en: 'h' })} ${formatPercent(view.uptime.h24, language)} · 7 ${t(language, { id: 'hari', en: 'd' })} ${formatPercent(view.uptime.d7, language)} · 30 ${t(language, { id: 'hari', en: 'd' })} ${formatPercent(view.uptime.d30, language)}`,
-  ]);
+  lines.push(['Uptime: ', uptimeText(view.uptime, language)]);
   const spark = sparkline(view.latency.hourly);
   if (spark.trim()) {
     const p95 = view.latency.p95 === null ? '' : ` p95 ≤ ${view.latency.p95} ms`;
@@ -42,8 +34,9 @@ function detailReply(view: PortalDetailView, deps: CommandDeps, language: Langua
   const recent = view.incidents.slice(0, 5);
   lines.push([{ bold: t(language, { id: 'Gangguan terakhir', en: 'Recent incidents' }) }]);
   if (recent.length === 0) lines.push([t(language, { id: 'Tidak ada gangguan tercatat.', en: 'No incidents recorded.' })]);
-  for (const incident of recent) lines.push(incidentLine(incident, deps, language));
-  const link = deps.publicUrl ? [[{ link: t(language, { id: 'Halaman status', en: 'Status page' }), url: `${deps.publicUrl.replace(/\/$/, '')}/portal/${view.id}` }]] : [];
+  for (const incident of recent) lines.push(incidentLine(incident, deps.timezone, language));
+  const page = portalPageUrl(deps.publicUrl, view.id);
+  const link: Line[] = page ? [[{ link: t(language, { id: 'Halaman status', en: 'Status page' }), url: page }]] : [];
   return {
     tone: view.state === 'down' ? 'down' : view.state === 'degraded' ? 'degraded' : view.state === 'up' ? 'up' : 'info',
     title: [{ link: view.name, url: view.url }],
@@ -58,6 +51,9 @@ export const status: CommandDefinition = {
   description: { id: 'Kondisi portal sekarang', en: 'Current state of a portal' },
   usage: { id: '/status [portal]', en: '/status [portal]' },
   options: [{ name: 'portal', kind: 'portal', required: false, description: { id: 'Nama portal (kosongkan untuk langganan chat ini)', en: "Portal name (empty for this chat's subscriptions)" } }],
+  access: 'anyone',
+  contexts: EVERYWHERE,
+  examples: [{ example: '/status {portal}', text: { id: 'kondisi sekarang, uptime, dan gangguan terakhir', en: 'current state, uptime and recent incidents' } }],
   async run({ args, context, language }, deps) {
     const query = args.portal?.trim() ?? '';
     const now = deps.clock.now();

@@ -1,15 +1,6 @@
-import { resolvePortalQuery, unresolvedReply, usageReply } from './shared.js';
-import { t, type CommandDefinition, type CommandInput, type Reply } from './types.js';
-
-export const NOT_ADMIN = {
-  id: 'Hanya admin grup yang dapat mengubah langganan. Siapa pun boleh memakai /status.',
-  en: 'Only group admins can change subscriptions. Anyone may use /status.',
-};
-
-export async function refuseUnlessAllowed(input: CommandInput): Promise<Reply | null> {
-  if (input.context.isPrivate || (await input.context.isAdmin())) return null;
-  return { tone: 'error', ephemeral: true, lines: [[t(input.language, NOT_ADMIN)]] };
-}
+import { resolvePortalQuery, unresolvedReply } from './portal-query.js';
+import { listNames, usageReply } from './reply-parts.js';
+import { ALERT_CHATS, t, type CommandDefinition, type Reply } from './types.js';
 
 const CONFIRM = /\s+(--yes|ya|yes)$/i;
 
@@ -20,12 +11,16 @@ export const subscribe: CommandDefinition = {
   description: { id: 'Langganan peringatan portal LPSE', en: 'Get alerts for LPSE portals' },
   usage: { id: '/subscribe <portal…> — mis. /subscribe gresik, surabaya', en: '/subscribe <portal…> — e.g. /subscribe gresik, surabaya' },
   options: [{ name: 'portal', kind: 'portals', required: true, description: { id: 'Portal, beberapa portal, atau provinsi', en: 'Portal, several portals, or a province' } }],
+  access: 'admin',
+  contexts: ALERT_CHATS,
+  examples: [
+    { example: '/subscribe {portal}', text: { id: 'langganan peringatan portal ini', en: 'get alerts for this portal' } },
+    { example: '/subscribe {province}', text: { id: 'semua portal di provinsi ini', en: 'every portal in this province' } },
+  ],
   async run(input, deps) {
     const { language } = input;
     const raw = input.args.portal?.trim() ?? '';
     if (!raw) return usageReply(subscribe, language);
-    const refused = await refuseUnlessAllowed(input);
-    if (refused) return refused;
     const confirmed = CONFIRM.test(raw);
     const query = raw.replace(CONFIRM, '');
     const result = resolvePortalQuery(query, deps.catalog, true);
@@ -66,8 +61,3 @@ export const subscribe: CommandDefinition = {
     return { tone: added.length ? 'success' : 'info', lines, ...(rest.buttons?.length ? { buttons: rest.buttons } : {}) };
   },
 };
-
-export function listNames(names: string[], max = 10): Reply['lines'][number] {
-  const shown = names.slice(0, max).flatMap((name, i) => [i ? ', ' : '', { bold: name }]);
-  return names.length > max ? [...shown, ` (+${names.length - max})`] : shown;
-}

@@ -1,16 +1,12 @@
-import type { Catalog } from '../src/core/catalog.js';
-import type { Language } from '../src/core/delivery.js';
-import type { StatusService } from '../src/core/status-service.js';
-import type { Clock } from '../src/core/types.js';
-import type { HistoryStore } from '../src/store/history-store.js';
-import type { MaintenanceStore } from '../src/store/maintenance-store.js';
-import type { ChatRef, SubscriptionStore } from '../src/store/subscription-store.js';
-
-/** Text in both languages the bot speaks. */
-export type Bilingual = Record<Language, string>;
-
-export type { Inline, Line, Reply } from '../src/core/reply.js';
+import type { Catalog } from '../src/core/catalog/index.js';
+import type { Bilingual } from '../src/core/i18n.js';
+import type { HistoryStore, MaintenanceStore, SubscriptionStore } from '../src/core/ports.js';
 import type { Reply } from '../src/core/reply.js';
+import type { StatusService } from '../src/core/status-service.js';
+import type { ChatRef, Clock, Language } from '../src/core/types.js';
+
+export { t, type Bilingual } from '../src/core/i18n.js';
+export type { Inline, Line, Reply } from '../src/core/reply.js';
 
 export interface CommandOption {
   name: string;
@@ -20,13 +16,23 @@ export interface CommandOption {
   choices?: string[];
 }
 
+/** Where a command is asked: a Telegram group or private chat, a Discord server channel or DM. */
+export type ChatKind = 'group' | 'private' | 'guild' | 'dm';
+
+/**
+ * Who may run a command. The dispatcher checks it before the command runs: `admin` means group
+ * admins on Telegram (anyone in a private chat) and Manage Channels on Discord; `owner` means the
+ * ids in `BOT_OWNER_IDS`, and such commands are left out of menus and /help.
+ */
+export type CommandAccess = 'anyone' | 'admin' | 'owner';
+
 /** Who is asking, and where. */
 export interface ChatContext {
   chat: ChatRef;
+  kind: ChatKind;
   title: string | null;
-  isPrivate: boolean;
   userId: string;
-  /** In groups only admins may change subscriptions; resolved lazily (one API call on Telegram). */
+  /** Resolved lazily (one API call on Telegram); throws when the platform cannot tell. */
   isAdmin(): Promise<boolean>;
   isOwner: boolean;
 }
@@ -48,8 +54,17 @@ export interface CommandDeps {
   timezone: string;
   defaultLanguage: Language;
   publicUrl: string | null;
+  /** Every command, for /help. */
+  commands: readonly CommandDefinition[];
   /** Bot statistics for owners. */
   stats(): Promise<Record<string, string | number>>;
+}
+
+/** One line of /help: an example and what it does. */
+export interface CommandExample {
+  /** The command line, with `{portal}` standing for a portal of the catalog and `{province}` for a province. */
+  example: string;
+  text: Bilingual;
 }
 
 export interface CommandDefinition {
@@ -59,9 +74,17 @@ export interface CommandDefinition {
   description: Bilingual;
   usage: Bilingual;
   options: CommandOption[];
-  /** Owner-only commands are hidden from command menus. */
-  hidden?: boolean;
+  access: CommandAccess;
+  /** Where the command can be used; elsewhere the dispatcher answers where it works. */
+  contexts: readonly ChatKind[];
+  /** The answer is for the asker only (Discord), even when it had to be deferred. */
+  ephemeral?: boolean;
+  /** Lines of /help. */
+  examples?: CommandExample[];
   run(input: CommandInput, deps: CommandDeps): Promise<Reply>;
 }
 
-export const t = (language: Language, text: Bilingual) => text[language];
+/** Every chat kind: commands that work everywhere. */
+export const EVERYWHERE: readonly ChatKind[] = ['group', 'private', 'guild', 'dm'];
+/** Commands about a chat's alerts: not in a Discord DM, where no alert goes. */
+export const ALERT_CHATS: readonly ChatKind[] = ['group', 'private', 'guild'];

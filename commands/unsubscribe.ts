@@ -1,6 +1,6 @@
-import { resolvePortalQuery, unresolvedReply, usageReply } from './shared.js';
-import { listNames, refuseUnlessAllowed } from './subscribe.js';
-import { t, type CommandDefinition } from './types.js';
+import { resolvePortalQuery, unresolvedReply } from './portal-query.js';
+import { listNames, usageReply } from './reply-parts.js';
+import { ALERT_CHATS, t, type CommandDefinition } from './types.js';
 
 /** `/unsubscribe <portal…|all>` (`/berhenti`). */
 export const unsubscribe: CommandDefinition = {
@@ -9,12 +9,13 @@ export const unsubscribe: CommandDefinition = {
   description: { id: 'Berhenti langganan peringatan', en: 'Stop alerts' },
   usage: { id: '/unsubscribe <portal…|all>', en: '/unsubscribe <portal…|all>' },
   options: [{ name: 'portal', kind: 'portals', required: true, description: { id: 'Portal, atau "all" untuk semua', en: 'Portal, or "all" for every one' } }],
+  access: 'admin',
+  contexts: ALERT_CHATS,
+  examples: [{ example: '/unsubscribe {portal}', text: { id: 'berhenti langganan', en: 'stop alerts' } }],
   async run(input, deps) {
     const { language } = input;
     const raw = input.args.portal?.trim() ?? '';
     if (!raw) return usageReply(unsubscribe, language);
-    const refused = await refuseUnlessAllowed(input);
-    if (refused) return refused;
     const chat = input.context.chat;
     if (/^(all|semua)$/i.test(raw)) {
       const { removed } = await deps.subscriptions.unsubscribe(chat, 'all');

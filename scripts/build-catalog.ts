@@ -14,7 +14,7 @@ import { dirname, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getProvinces, getRegencies } from 'idn-area-data';
 import { z } from 'zod';
-import { canonicalProvince, compact, fold, hostLabel, portalSchema, provinceAliases } from '../src/core/catalog.js';
+import { canonicalProvince, compact, fold, hostLabel, portalSchema, provinceAliases } from '../src/core/catalog/index.js';
 import type { Portal } from '../src/core/types.js';
 
 const KINDS = ['kabupaten', 'kota', 'provinsi', 'kementerian', 'lembaga_lain', 'perguruan_tinggi', 'nasional'] as const;

@@ -1,26 +1,42 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import pino, { type Logger } from 'pino';
+import { commands } from '../commands/registry.js';
+import type { CommandDeps } from '../commands/types.js';
 import type { Config } from './config.js';
-import { createCatalog, loadBuiltInCatalog, type Catalog } from './core/catalog.js';
+import { createCatalog, loadBuiltInCatalog, type Catalog } from './core/catalog/index.js';
 import { createChecker, type Checker } from './core/checker.js';
-import type { Notifier } from './core/delivery.js';
 import { createMonitor, type Monitor, type WatchedPortal } from './core/monitor.js';
 import { createOutbox, type Outbox } from './core/outbox.js';
+import type { HistoryStore, MaintenanceStore, StateStore, SubscriptionStore } from './core/ports.js';
 import { createStatusService, type StatusService } from './core/status-service.js';
-import { systemClock, type Clock, type Portal } from './core/types.js';
-import { createHttpServer, type PageRenderers } from './http/server.js';
+import { everySecond, type Ticker } from './core/ticker.js';
+import { systemClock, type Clock, type Portal, type PortalStatus } from './core/types.js';
+import { createPageRenderers } from './http/page-routes.js';
+import { createHttpServer } from './http/server.js';
+import { createLeadership, type Leadership } from './leadership.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import type { ChatPlatform } from './platforms/platform.js';
-import { createHistoryStore, type HistoryStore } from './store/history-store.js';
-import { createMaintenanceStore, type MaintenanceStore } from './store/maintenance-store.js';
+import { loadPlatforms } from './platforms/index.js';
+import type { ChatPlatform, PlatformDeps } from './platforms/types.js';
+import { createHistoryStore } from './store/history-store.js';
+import { createMaintenanceStore } from './store/maintenance-store.js';
 import { openStore, type Store } from './store/open-store.js';
 import { createOutboxStore } from './store/outbox-store.js';
-import { createStateStore, type StateStore } from './store/state-store.js';
-import { createSubscriptionStore, type SubscriptionStore } from './store/subscription-store.js';
+import { createStateStore } from './store/state-store.js';
+import { createSubscriptionStore } from './store/subscription-store.js';
 
-/** What platforms and commands are built from. */
-export interface AppServices {
+export interface AppOptions {
+  logger?: Logger;
+  clock?: Clock;
+  cwd?: string;
+  /** Built-in catalog override (tests, benches); the config's `portals` list still wins. */
+  catalogPortals?: Portal[];
+  leaseTtlMs?: number;
+  /** What drives the check loop; by default node-cron every second. */
+  ticker?: Ticker;
+}
+
+export interface App {
   config: Config;
   catalog: Catalog;
   store: Store;
@@ -30,29 +46,15 @@ export interface AppServices {
   maintenance: MaintenanceStore;
   status: StatusService;
   monitor: Monitor;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-}
-
-export interface AppOptions {
-  logger?: Logger;
-  clock?: Clock;
-  cwd?: string;
-  /** Built-in catalog override (tests); the config's `portals` list still wins. */
-  catalogPortals?: Portal[];
-  platforms?: Array<(services: AppServices) => ChatPlatform>;
-  renderers?: (services: AppServices) => PageRenderers;
-  leaseTtlMs?: number;
-  /** Start the check schedule (tests drive cycles by hand with `false`). */
-  schedule?: boolean;
-}
-
-export interface App extends AppServices {
   outbox: Outbox;
   checker: Checker;
+  metrics: Metrics;
+  /** What chat commands run with (the same for every platform). */
+  commandDeps: CommandDeps;
+  clock: Clock;
+  logger: Logger;
   http: Server;
-  platforms: ChatPlatform[];
+  platforms: readonly ChatPlatform[];
   /** Port the HTTP server listens on (after start). */
   port(): number;
   start(): Promise<void>;
@@ -61,23 +63,12 @@ export interface App extends AppServices {
 }
 
 function toPortal(p: NonNullable<Config['portals']>[number]): Portal & { expectText?: string | undefined } {
-  return {
-    id: p.id,
-    name: p.name,
-    url: p.url,
-    aliases: p.aliases,
-    kind: null,
-    province: p.province,
-    legacyUrl: null,
-    lkppRepoId: null,
-    instansi: [],
-    expectText: p.expectText,
-  };
+  return { id: p.id, name: p.name, url: p.url, aliases: p.aliases, kind: null, province: p.province, legacyUrl: null, lkppRepoId: null, instansi: [], expectText: p.expectText };
 }
 
 /**
- * The composition root's body: builds every part from a validated config and wires them. One
- * instance holds the lease and runs checks, the outbox and the chat bots; others serve HTTP only.
+ * The composition root's body: builds every part from a validated config and wires them. It holds
+ * no logic of its own: checks live in the monitor, who runs them in the leadership.
  */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? pino({ level: config.env.logLevel });
@@ -91,15 +82,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const subscriptions = createSubscriptionStore(store.keyv, () => clock.now());
   const maintenance = createMaintenanceStore(store.keyv);
   const metrics = createMetrics();
-  const checker = createChecker({
-    timeoutMs: config.check.timeoutSeconds * 1000,
-    maxBodyBytes: config.check.maxBodyBytes,
-    maxRedirects: config.check.maxRedirects,
-    userAgent: config.check.userAgent,
-    maxConcurrentPerHost: config.check.maxConcurrentPerHost,
-    maxConcurrency: config.check.maxConcurrency,
-    maxRequestsPerSecondPerHost: config.check.maxRequestsPerSecondPerHost,
-  });
+  const checker = createChecker({ ...config.check, timeoutMs: config.check.timeoutSeconds * 1000 });
 
   const intervalMs = config.check.intervalSeconds * 1000;
   const catalogIntervalMs = config.check.catalogIntervalSeconds * 1000;
@@ -111,12 +94,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     return catalog.all().map((portal) => ({ portal, intervalMs: subscribed.has(portal.id) ? intervalMs : catalogIntervalMs }));
   };
 
-  const platforms: ChatPlatform[] = [];
-  const notifiers: Notifier[] = [];
+  const loaded = await loadPlatforms(config.platforms);
   const outbox = createOutbox({
     store: createOutboxStore(store.keyv, () => clock.now()),
     subscriptions,
-    notifiers,
+    history,
+    notifiers: loaded.map((p) => p.notifier),
     portal: (id) => catalog.get(id),
     defaultLanguage: config.language,
     timezone: config.timezone,
@@ -125,6 +108,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onDelivered: (platform, result) => metrics.alertsSent.inc({ platform, result }),
   });
   metrics.countPendingAlertsWith(() => outbox.pending());
+  const liveStatuses = new Map<string, PortalStatus>();
   const monitor = createMonitor({
     check: config.check,
     maintenance: config.maintenance,
@@ -136,103 +120,102 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     adHocMaintenance: maintenance,
     subscribersOf: (id) => subscriptions.subscribersOf(id),
     outbox,
+    statuses: liveStatuses,
+    ticker: options.ticker ?? everySecond(),
     logger,
     clock,
     metrics: metrics.monitor,
   });
-  const status = createStatusService({
-    watched: () => watched().map((w) => w.portal),
-    states,
+  const status = createStatusService({ watched: () => watched().map((w) => w.portal), states, history, live: liveStatuses, clock });
+  const commandDeps: CommandDeps = {
+    catalog,
+    subscriptions,
+    status,
     history,
-    live: () => monitor.statuses(),
+    maintenance,
     clock,
-  });
-  const services: AppServices = { config, catalog, store, states, history, subscriptions, maintenance, status, monitor, clock, logger, metrics };
-  for (const factory of options.platforms ?? []) {
-    const platform = factory(services);
-    platforms.push(platform);
-    // The outbox reads this array: notifiers added here are the ones it delivers through.
-    notifiers.push(platform.notifier);
-  }
+    timezone: config.timezone,
+    defaultLanguage: config.language,
+    publicUrl: config.publicUrl ?? null,
+    commands: commands.all,
+    async stats() {
+      const statuses = [...liveStatuses.values()];
+      const count = (state: string) => statuses.filter((s) => s.state === state).length;
+      const chats = subscriptions.all();
+      const health = monitor.health();
+      return {
+        portals: statuses.length,
+        up: count('up'),
+        degraded: count('degraded'),
+        down: count('down'),
+        blocked: count('blocked'),
+        chats: chats.length,
+        subscriptions: chats.reduce((sum, c) => sum + c.portals.length, 0),
+        lastCycle: health.lastCycleFinishedAt ? new Date(health.lastCycleFinishedAt).toISOString() : '-',
+        offline: health.offline ? 'yes' : 'no',
+        store: store.kind,
+      };
+    },
+  };
+  const platformDeps: PlatformDeps = { commands: commandDeps, registry: commands, ownerIds: config.env.ownerIds, logger };
+  const platforms = loaded.map((platform) => platform.connect(platformDeps));
 
-  let leader = false;
-  let leaseTimer: NodeJS.Timeout | null = null;
-  let stopping = false;
-  const leaseTtlMs = options.leaseTtlMs ?? 30_000;
-  const holder = config.env.instanceId;
+  const leadership: Leadership = createLeadership({
+    lease: store.lease,
+    holder: config.env.instanceId,
+    ttlMs: options.leaseTtlMs ?? 30_000,
+    platforms,
+    logger,
+    onChange: (leader) => metrics.isLeader.set(leader ? 1 : 0),
+    duties: {
+      async start() {
+        log.info({ store: store.description }, 'loading subscriptions and unsent alerts');
+        await subscriptions.load();
+        await monitor.recover();
+        await outbox.start();
+        monitor.start();
+      },
+      async stop() {
+        await monitor.stop();
+        await outbox.stop();
+      },
+    },
+  });
+
   const http = createHttpServer(
     {
       status,
       portal: (id) => catalog.get(id),
-      health: () => ({ ...monitor.health(), role: leader ? 'leader' : 'standby' }),
+      health: () => ({ ...monitor.health(), role: leadership.isLeader() ? 'leader' : 'standby' }),
       registry: metrics.registry,
       timezone: config.timezone,
       defaultLanguage: config.language,
       logger,
     },
-    options.renderers?.(services) ?? {},
+    createPageRenderers({ history, clock, timezone: config.timezone, publicUrl: config.publicUrl ?? null }),
   );
 
-  async function becomeLeader() {
-    leader = true;
-    metrics.isLeader.set(1);
-    log.info({ store: store.description }, 'holding the lease: running checks, alerts and chat bots');
-    await subscriptions.load();
-    await monitor.recover();
-    await outbox.start();
-    if (options.schedule !== false) monitor.start();
-    for (const platform of platforms) startPlatform(platform, 0);
-  }
-
-  // A chat platform that cannot start (network down at boot, service outage) is tried again with
-  // back-off for as long as this instance leads; monitoring does not wait for it.
-  const platformRetries = new Set<NodeJS.Timeout>();
-  function startPlatform(platform: ChatPlatform, attempt: number) {
-    platform.start().catch((error: unknown) => {
-      if (!leader || stopping) return;
-      const retryInMs = Math.min(300_000, 5_000 * 2 ** attempt);
-      log.error({ err: error, platform: platform.name, retryInMs }, 'chat platform failed to start; retrying, monitoring goes on');
-      const timer = setTimeout(() => {
-        platformRetries.delete(timer);
-        if (leader && !stopping) startPlatform(platform, attempt + 1);
-      }, retryInMs);
-      platformRetries.add(timer);
-    });
-  }
-
-  async function stepDown() {
-    leader = false;
-    metrics.isLeader.set(0);
-    for (const timer of platformRetries) clearTimeout(timer);
-    platformRetries.clear();
-    await Promise.all(platforms.map((p) => p.stop().catch((error: unknown) => log.warn({ err: error, platform: p.name }, 'platform stop failed'))));
-    await monitor.stop();
-    await outbox.stop();
-  }
-
-  async function leaseTick() {
-    if (stopping) return;
-    try {
-      const held = await store.lease.tryAcquire(holder, leaseTtlMs);
-      if (held && !leader) await becomeLeader();
-      else if (!held && leader) {
-        log.warn('lost the lease to another instance; standing by');
-        await stepDown();
-      }
-    } catch (error) {
-      log.error({ err: error }, 'lease check failed; the next tick tries again');
-    }
-    if (!stopping) leaseTimer = setTimeout(() => void leaseTick(), leaseTtlMs / 3);
-  }
-
+  let stopped = false;
   return {
-    ...services,
+    config,
+    catalog,
+    store,
+    states,
+    history,
+    subscriptions,
+    maintenance,
+    status,
+    monitor,
     outbox,
     checker,
+    metrics,
+    commandDeps,
+    clock,
+    logger,
     http,
     platforms,
     port: () => (http.address() as AddressInfo | null)?.port ?? 0,
-    isLeader: () => leader,
+    isLeader: () => leadership.isLeader(),
     async start() {
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
@@ -242,16 +225,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         });
       });
       log.info({ port: (http.address() as AddressInfo).port, portals: watched().length, store: store.description }, 'pantau-lpse started');
-      await leaseTick();
+      await leadership.start();
     },
     async stop() {
-      if (stopping) return;
-      stopping = true;
-      if (leaseTimer) clearTimeout(leaseTimer);
-      if (leader) {
-        await stepDown();
-        await store.lease.release(holder).catch(() => undefined);
-      }
+      if (stopped) return;
+      stopped = true;
+      await leadership.stop();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await checker.close();

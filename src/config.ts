@@ -2,6 +2,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseLocalTime } from './core/time.js';
+import { WEEKDAYS, type MaintenanceWindow } from './core/types.js';
+import { platformSections, platformSettings, type PlatformSettings } from './platforms/index.js';
 
 const DEFAULT_USER_AGENT =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 pantau-lpse/0.1';
@@ -16,7 +19,6 @@ const isTimeZone = (zone: string) => {
   }
 };
 const timeZone = z.string().refine(isTimeZone, 'unknown time zone');
-const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
 const checkSchema = z
   .object({
@@ -70,7 +72,7 @@ const maintenanceSchema = z
       .optional(),
   })
   .strict()
-  .refine((m) => (m.start && m.end) || m.weekly, { message: 'needs start and end, or weekly' });
+  .refine((m) => (m.start && m.end) || m.weekly, { message: 'needs start and end, or weekly' }) satisfies z.ZodType<MaintenanceWindow>;
 
 const configSchema = z
   .object({
@@ -87,16 +89,7 @@ const configSchema = z
       })
       .strict()
       .default({ incidentRetentionDays: 400, bucketRetentionDays: 35 }),
-    /** Telegram's limits: the notifier keeps under them so a burst to thousands of chats is never banned. */
-    telegram: z
-      .object({
-        messagesPerSecond: z.number().positive().default(25),
-        messagesPerMinutePerGroup: z.number().positive().default(20),
-        messagesPerSecondPerChat: z.number().positive().default(1),
-        pollTimeoutSeconds: z.number().int().min(0).max(50).default(30),
-      })
-      .strict()
-      .default({ messagesPerSecond: 25, messagesPerMinutePerGroup: 20, messagesPerSecondPerChat: 1, pollTimeoutSeconds: 30 }),
+    ...platformSections,
     /** Public address of the status page, used for links in alerts. */
     publicUrl: z.url().optional(),
   })
@@ -105,18 +98,11 @@ const configSchema = z
 export type FileConfig = z.infer<typeof configSchema>;
 export type CheckConfig = FileConfig['check'];
 export type ConfiguredPortal = z.infer<typeof portalSchema>;
-export type MaintenanceConfig = z.infer<typeof maintenanceSchema>;
 
 /** Everything that comes from the environment. Secrets stay here and are never logged. */
 export interface EnvConfig {
   httpPort: number;
   storeUrl: string;
-  telegramToken: string | null;
-  telegramApiRoot: string | null;
-  discordToken: string | null;
-  discordApiRoot: string | null;
-  discordApplicationId: string | null;
-  discordGuildId: string | null;
   ownerIds: string[];
   logLevel: string;
   instanceId: string;
@@ -125,6 +111,8 @@ export interface EnvConfig {
 export interface Config extends FileConfig {
   source: string;
   env: EnvConfig;
+  /** Each chat platform's settings (its section and its environment), null when its token is not set. */
+  platforms: PlatformSettings;
 }
 
 /** A config that cannot be used: names the file, the path inside it and what is wrong. */
@@ -167,12 +155,6 @@ function readEnv(env: Record<string, string | undefined>, source: string): EnvCo
   return {
     httpPort,
     storeUrl,
-    telegramToken: text('TELEGRAM_BOT_TOKEN'),
-    telegramApiRoot: text('TELEGRAM_API_ROOT'),
-    discordToken: text('DISCORD_TOKEN'),
-    discordApiRoot: text('DISCORD_API_ROOT'),
-    discordApplicationId: text('DISCORD_APPLICATION_ID'),
-    discordGuildId: text('DISCORD_GUILD_ID'),
     ownerIds,
     logLevel: text('LOG_LEVEL') ?? 'info',
     instanceId: text('INSTANCE_ID') ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
@@ -215,7 +197,7 @@ export function loadConfig(text: string, env: Record<string, string | undefined>
     }
   });
   if (problems.length) throw new ConfigError(source, problems);
-  return { ...parsed.data, source, env: readEnv(env, source) };
+  return { ...parsed.data, source, env: readEnv(env, source), platforms: platformSettings(parsed.data, env) };
 }
 
 /**
@@ -237,57 +219,3 @@ export function readConfig(env: Record<string, string | undefined>, cwd = proces
   }
   return loadConfig(text, env, file);
 }
-
-// Building an Intl.DateTimeFormat costs far more than using one: alerts format many times each.
-const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
-// Zone offsets are whole quarter hours and change on quarter-hour boundaries (DST and the like), so
-// one answer holds for a whole UTC quarter hour; 10,000 alerts of one transition share a handful.
-const QUARTER_HOUR_MS = 15 * 60_000;
-const REMEMBERED_QUARTERS = 256;
-const offsetsByZone = new Map<string, Map<number, number>>();
-
-/** Offset of `zone` from UTC at instant `utcMs`, in ms. */
-export function zoneOffsetMs(zone: string, utcMs: number): number {
-  const quarter = Math.floor(utcMs / QUARTER_HOUR_MS);
-  let remembered = offsetsByZone.get(zone);
-  if (!remembered) offsetsByZone.set(zone, (remembered = new Map()));
-  const known = remembered.get(quarter);
-  if (known !== undefined) return known;
-  let format = zoneFormatters.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    zoneFormatters.set(zone, format);
-  }
-  const parts = format.formatToParts(new Date(utcMs));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  const offsetMs = asUtc - Math.floor(utcMs / 1000) * 1000;
-  if (remembered.size >= REMEMBERED_QUARTERS) remembered.clear();
-  remembered.set(quarter, offsetMs);
-  return offsetMs;
-}
-
-/** Parses `YYYY-MM-DDTHH:MM` (or a space) as local time in `zone`; an explicit offset wins. NaN if invalid. */
-export function parseLocalTime(value: string, zone: string): number {
-  const trimmed = value.trim().replace(' ', 'T');
-  if (/(Z|[+-]\d\d:?\d\d)$/.test(trimmed)) return Date.parse(trimmed);
-  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(trimmed);
-  if (!match) return NaN;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
-  const asUtc = Date.UTC(y!, mo! - 1, d!, h!, mi!, Number.isNaN(s) ? 0 : s!);
-  // Two passes settle the offset even across a DST change (Indonesia has none, users elsewhere may).
-  let guess = asUtc - zoneOffsetMs(zone, asUtc);
-  guess = asUtc - zoneOffsetMs(zone, guess);
-  return guess;
-}
-
-export { WEEKDAYS };

@@ -1,7 +1,5 @@
 import { createApp, type App } from './app.js';
 import { ConfigError, readConfig } from './config.js';
-import { createPlatforms } from './platforms/index.js';
-import { createPageRenderers } from './http/pages.js';
 import { createLogger } from './logger.js';
 
 /**
@@ -31,7 +29,7 @@ async function main() {
 
   let app: App;
   try {
-    app = await createApp(config, { logger, platforms: await createPlatforms(config), renderers: createPageRenderers });
+    app = await createApp(config, { logger });
     await app.start();
   } catch (error) {
     logger.fatal({ err: error }, 'pantau-lpse could not start');

@@ -1,7 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MonitorMetrics } from './core/monitor.js';
-import type { PortalStatus } from './core/state-machine.js';
-import type { PortalState } from './core/types.js';
+import type { PortalState, PortalStatus } from './core/types.js';
 
 const STATES: PortalState[] = ['up', 'degraded', 'down', 'blocked', 'unknown', 'maintenance'];
 

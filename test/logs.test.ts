@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { createTelegramPlatform } from '../src/platforms/telegram/index.js';
+import { byHand } from './helpers/app.js';
 import { createFakeBotApi } from './fakes/fake-bot-api.js';
 import { createFakePortal, createRefusedPort } from './fakes/fake-portal.js';
 
@@ -31,7 +31,7 @@ describe('logs', () => {
       `portals:\n  - { id: gresikkab, name: Gresik, url: "${portal.url}" }\n  - { id: mati, name: Mati, url: "${refused.url}" }\ncheck: { failuresToDown: 1, successesToUp: 1, timeoutSeconds: 1 }\ntelegram: { pollTimeoutSeconds: 0 }\n`,
       { STORE_URL: 'memory://', HTTP_PORT: '0', TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: telegram.apiRoot, LOG_LEVEL: 'debug' },
     );
-    app = await createApp(config, { logger: createLogger({ level: 'debug', secrets: [TOKEN] }, sink), platforms: [createTelegramPlatform], schedule: false });
+    app = await createApp(config, { logger: createLogger({ level: 'debug', secrets: [TOKEN] }, sink), ticker: byHand() });
     await app.start();
     await app.subscriptions.subscribe({ platform: 'telegram', chatId: '-100', threadId: null, guildId: null }, ['mati']);
     telegram.failNext({ method: 'sendMessage', times: 2, error: { code: 500 } });

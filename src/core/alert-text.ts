@@ -1,64 +1,96 @@
+/**
+ * Every word of an alert, for every platform: one portal in detail, or a cycle's digest. Platforms
+ * only render the Reply this returns (Telegram as HTML, Discord as an embed).
+ */
+import { causeText, t } from './i18n.js';
+import { portalPageUrl } from './links.js';
 import type { Line, Reply } from './reply.js';
-import type { Alert, AlertItem, Language } from './delivery.js';
-import { causeText } from './i18n.js';
-import { formatDateTime, formatDuration } from './time.js';
+import { formatDateTime, formatDuration, formatPercent } from './time.js';
+import type { Alert, AlertItem, Language, Uptime } from './types.js';
 
-const tr = (language: Language, id: string, en: string) => (language === 'id' ? id : en);
 const shortName = (name: string) => name.replace(/^LPSE\s+/, '');
 
 function headline(item: AlertItem, language: Language): Line {
-  const { transition: t, portal } = item;
-  switch (t.kind) {
+  const { transition: tr, portal } = item;
+  const name = { bold: portal.name };
+  switch (tr.kind) {
     case 'down':
-      return ['🔴 ', { bold: portal.name }, tr(language, ' DOWN', ' is DOWN')];
+      return ['🔴 ', name, t(language, { id: ' DOWN', en: ' is DOWN' })];
     case 'up':
-      return ['🟢 ', { bold: portal.name }, tr(language, ' pulih', ' is back UP')];
+      return ['🟢 ', name, t(language, { id: ' pulih', en: ' is back UP' })];
     case 'degraded':
-      return ['🟡 ', { bold: portal.name }, tr(language, ' terganggu', ' is degraded')];
+      return ['🟡 ', name, t(language, { id: ' terganggu', en: ' is degraded' })];
     default:
-      return ['🟢 ', { bold: portal.name }, tr(language, ' normal kembali', ' is back to normal')];
+      return ['🟢 ', name, t(language, { id: ' normal kembali', en: ' is back to normal' })];
   }
 }
 
-function causeLine(item: AlertItem, language: Language, zone: string): Line[] {
-  const t = item.transition;
-  const when = (iso: string) => formatDateTime(Date.parse(iso), zone, language);
-  if (t.kind === 'up') {
-    const lines: Line[] = [];
-    if (t.outageDurationMs !== null && t.outageStartedAt) {
-      lines.push([tr(language, 'Down selama ', 'Down for '), { bold: formatDuration(t.outageDurationMs, language) }, tr(language, ` (sejak ${when(t.outageStartedAt)})`, ` (since ${when(t.outageStartedAt)})`)]);
-    }
-    if (t.outageCause) {
-      const code: Line = t.outageErrorCode ? [', ', { code: `Kode Error ${t.outageErrorCode}` }] : [];
-      lines.push([tr(language, 'Penyebab: ', 'Cause: '), causeText(t.outageCause, language), ...code]);
-    }
-    return lines;
+/** `24 jam 99,95% · 7 hari 99,90% · 30 hari 99,80%`: the same line in alerts, /status and pages. */
+export function uptimeText(uptime: Uptime, language: Language): string {
+  const day = t(language, { id: 'hari', en: 'd' });
+  return `24 ${t(language, { id: 'jam', en: 'h' })} ${formatPercent(uptime.h24, language)} · 7 ${day} ${formatPercent(uptime.d7, language)} · 30 ${day} ${formatPercent(uptime.d30, language)}`;
+}
+
+/** "Open portal · Status page": the portal itself and, when configured, its status page. */
+export function portalLinks(portal: { id: string; url: string }, publicUrl: string | null, language: Language): Line {
+  const links: Line = [{ link: t(language, { id: 'Buka portal', en: 'Open portal' }), url: portal.url }];
+  const page = portalPageUrl(publicUrl, portal.id);
+  if (page) links.push(' · ', { link: t(language, { id: 'Halaman status', en: 'Status page' }), url: page });
+  return links;
+}
+
+function singleAlert(alert: Alert, item: AlertItem): Reply {
+  const { language, timezone } = alert;
+  const { transition: tr, portal } = item;
+  const time = (iso: string): Line[number] => ({ time: formatDateTime(Date.parse(iso), timezone, language), at: Date.parse(iso) });
+  const recovering = tr.kind === 'up' || tr.kind === 'recovered';
+  const cause = recovering ? tr.outageCause : tr.cause;
+  const code = recovering ? tr.outageErrorCode : tr.errorCode;
+  const since = recovering ? tr.outageStartedAt : tr.kind === 'down' ? (tr.outageStartedAt ?? tr.at) : tr.at;
+  const fields: NonNullable<Reply['fields']> = [];
+  if (recovering && tr.outageDurationMs !== null) {
+    fields.push({ name: t(language, { id: 'Durasi', en: 'Duration' }), value: [{ bold: formatDuration(tr.outageDurationMs, language) }], inline: true });
   }
-  const lines: Line[] = [[tr(language, 'Penyebab: ', 'Cause: '), causeText(t.cause, language, t.httpStatus)]];
-  if (t.errorCode) {
-    const estimate = t.errorCodeEstimate ? tr(language, ` (perkiraan aplikasi mulai gagal: ${when(t.errorCodeEstimate)})`, ` (estimated start of the failing instance: ${when(t.errorCodeEstimate)})`) : '';
-    lines.push([{ code: `Kode Error : ${t.errorCode}` }, estimate]);
+  if (since) fields.push({ name: t(language, { id: 'Sejak', en: 'Since' }), value: [time(since)], inline: true });
+  if (cause) fields.push({ name: t(language, { id: 'Penyebab', en: 'Cause' }), value: [causeText(cause, language, recovering ? null : tr.httpStatus)] });
+  if (code) {
+    const estimate: Line =
+      !recovering && tr.errorCodeEstimate
+        ? [t(language, { id: ' — perkiraan aplikasi mulai gagal: ', en: ' — estimated start of the failing instance: ' }), time(tr.errorCodeEstimate)]
+        : [];
+    fields.push({ name: t(language, { id: 'Kode Error', en: 'Error code' }), value: [{ code }, ...estimate] });
   }
-  const since = t.kind === 'down' ? (t.outageStartedAt ?? t.at) : t.at;
-  lines.push([tr(language, 'Sejak: ', 'Since: '), when(since)]);
-  return lines;
+  if (item.uptime && (item.uptime.h24 !== null || item.uptime.d7 !== null || item.uptime.d30 !== null)) {
+    fields.push({ name: 'Uptime', value: [uptimeText(item.uptime, language)] });
+  }
+  fields.push({ name: t(language, { id: 'Tautan', en: 'Link' }), value: portalLinks(portal, alert.publicUrl, language) });
+  return {
+    tone: tr.kind === 'down' ? 'down' : tr.kind === 'degraded' ? 'degraded' : 'up',
+    title: headline(item, language),
+    url: portal.url,
+    lines: [],
+    fields,
+    timestamp: tr.at,
+  };
 }
 
 /** One line per portal for digests. */
 function digestLine(item: AlertItem, language: Language): Line {
-  const t = item.transition;
+  const tr = item.transition;
   const name = { bold: shortName(item.portal.name) };
-  switch (t.kind) {
+  switch (tr.kind) {
     case 'down':
-      return ['🔴 ', name, ` — ${causeText(t.cause, language, t.httpStatus)}`, ...(t.errorCode ? [' ', { code: t.errorCode }] : [])];
+      return ['🔴 ', name, ` — ${causeText(tr.cause, language, tr.httpStatus)}`, ...(tr.errorCode ? [' ', { code: tr.errorCode }] : [])];
     case 'up':
-      return ['🟢 ', name, tr(language, ' pulih', ' back up'), t.outageDurationMs !== null ? tr(language, ` setelah ${formatDuration(t.outageDurationMs, language)}`, ` after ${formatDuration(t.outageDurationMs, language)}`) : ''];
+      return ['🟢 ', name, t(language, { id: ' pulih', en: ' back up' }), tr.outageDurationMs !== null ? t(language, { id: ' setelah ', en: ' after ' }) + formatDuration(tr.outageDurationMs, language) : ''];
     case 'degraded':
-      return ['🟡 ', name, ` — ${causeText(t.cause, language)}`];
+      return ['🟡 ', name, ` — ${causeText(tr.cause, language)}`];
     default:
-      return ['🟢 ', name, tr(language, ' normal kembali', ' back to normal')];
+      return ['🟢 ', name, t(language, { id: ' normal kembali', en: ' back to normal' })];
   }
 }
+
+const KIND_ORDER = { down: 0, degraded: 1, up: 2, recovered: 3, silent: 4 } as const;
 
 /**
  * Renders an alert as a neutral Reply: one portal in detail, or a digest (down ones first) when a
@@ -66,32 +98,25 @@ function digestLine(item: AlertItem, language: Language): Line {
  */
 export function alertReply(alert: Alert): Reply {
   const { language, timezone, items } = alert;
-  const link = (portalId: string, url: string): Line =>
-    alert.publicUrl ? [{ link: tr(language, 'Buka portal', 'Open portal'), url }, ' · ', { link: tr(language, 'Halaman status', 'Status page'), url: `${alert.publicUrl.replace(/\/$/, '')}/portal/${portalId}` }] : [{ link: tr(language, 'Buka portal', 'Open portal'), url }];
-  const tone = (kind: string): NonNullable<Reply['tone']> => (kind === 'down' ? 'down' : kind === 'degraded' ? 'degraded' : 'up');
-
-  if (items.length === 1) {
-    const item = items[0]!;
-    return {
-      tone: tone(item.transition.kind),
-      title: headline(item, language),
-      lines: [...causeLine(item, language, timezone), link(item.portal.id, item.portal.url)],
-    };
-  }
-  const order = { down: 0, degraded: 1, up: 2, recovered: 3, silent: 4 } as const;
-  const sorted = [...items].sort((a, b) => order[a.transition.kind] - order[b.transition.kind] || a.portal.name.localeCompare(b.portal.name));
+  if (items.length === 1) return singleAlert(alert, items[0]!);
+  const sorted = [...items].sort((a, b) => KIND_ORDER[a.transition.kind] - KIND_ORDER[b.transition.kind] || a.portal.name.localeCompare(b.portal.name));
   const count = (kind: string) => items.filter((i) => i.transition.kind === kind).length;
+  const down = count('down');
+  const up = count('up');
+  const degraded = count('degraded');
+  const recovered = count('recovered');
   const parts = [
-    count('down') ? tr(language, `${count('down')} portal down`, `${count('down')} portals down`) : '',
-    count('up') ? tr(language, `${count('up')} pulih`, `${count('up')} back up`) : '',
-    count('degraded') ? tr(language, `${count('degraded')} terganggu`, `${count('degraded')} degraded`) : '',
-    count('recovered') ? tr(language, `${count('recovered')} normal kembali`, `${count('recovered')} back to normal`) : '',
+    down ? t(language, { id: `${down} portal down`, en: `${down} portals down` }) : '',
+    up ? t(language, { id: `${up} pulih`, en: `${up} back up` }) : '',
+    degraded ? t(language, { id: `${degraded} terganggu`, en: `${degraded} degraded` }) : '',
+    recovered ? t(language, { id: `${recovered} normal kembali`, en: `${recovered} back to normal` }) : '',
   ].filter(Boolean);
   const at = formatDateTime(Date.parse(items[0]!.transition.at), timezone, language);
   return {
-    tone: count('down') ? 'down' : count('degraded') ? 'degraded' : 'up',
+    tone: down ? 'down' : degraded ? 'degraded' : 'up',
     title: [{ bold: parts.join(', ') }, ` — ${at}`],
     lines: sorted.map((item) => digestLine(item, language)),
+    timestamp: items[0]!.transition.at,
   };
 }
 

@@ -66,8 +66,7 @@ function result(
 }
 
 /**
- * Reads one check result against what SPSE pages look like (see shared data README): the body
- * decides before the status, because SPSE's error page may arrive with any status, and a refusal of
+ * Reads one check result against what SPSE pages look like: the body decides before the status, because SPSE's error page may arrive with any status, and a refusal of
  * the monitor (Cloudflare) is `blocked`, never an outage.
  */
 export function classify(check: CheckResult, options: ClassifyOptions): Classification {

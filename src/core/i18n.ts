@@ -1,5 +1,10 @@
-import type { Language } from './delivery.js';
-import type { Cause, PortalState } from './types.js';
+import type { Cause, Language, PortalState } from './types.js';
+
+/** Text (or anything else) in both languages the bot speaks. */
+export type Bilingual<T = string> = Record<Language, T>;
+
+/** The one translation helper: picks the chat's (or page's) language from a pair. */
+export const t = <T>(language: Language, text: Bilingual<T>): T => text[language];
 
 /** Plain words for each cause, for people who are not engineers. */
 const CAUSE_TEXT: Record<Cause, Record<Language, string>> = {

@@ -1,13 +1,5 @@
-import type { MaintenanceConfig } from '../config.js';
-import { parseLocalTime, WEEKDAYS } from '../config.js';
-
-/** An owner's ad-hoc maintenance (from the chat command), stored until it ends. */
-export interface AdHocMaintenance {
-  portalId: string;
-  until: string;
-  reason: string;
-  by: string;
-}
+import { parseLocalTime } from './time.js';
+import { WEEKDAYS, type AdHocMaintenance, type MaintenanceWindow, type Weekday } from './types.js';
 
 export interface ActiveMaintenance {
   reason: string;
@@ -29,7 +21,7 @@ const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.
 export function activeMaintenance(
   portalId: string,
   now: number,
-  windows: MaintenanceConfig[],
+  windows: MaintenanceWindow[],
   adHoc: AdHocMaintenance[],
   defaultZone: string,
 ): ActiveMaintenance | null {
@@ -48,8 +40,8 @@ export function activeMaintenance(
       const { weekday, minutes } = localClock(now, zone);
       const from = toMinutes(window.weekly.from);
       const to = toMinutes(window.weekly.to);
-      const days = window.weekly.days as string[];
-      const yesterday = WEEKDAYS[(WEEKDAYS.indexOf(weekday as (typeof WEEKDAYS)[number]) + 6) % 7]!;
+      const days: readonly string[] = window.weekly.days;
+      const yesterday = WEEKDAYS[(WEEKDAYS.indexOf(weekday as Weekday) + 6) % 7]!;
       const inside =
         from < to
           ? days.includes(weekday) && minutes >= from && minutes < to

@@ -1,23 +1,31 @@
 import { randomBytes } from 'node:crypto';
-import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import type { CheckConfig, MaintenanceConfig } from '../config.js';
-import type { HistoryStore, CheckSample } from '../store/history-store.js';
-import type { MaintenanceStore } from '../store/maintenance-store.js';
-import type { StateStore } from '../store/state-store.js';
-import type { ChatRecord } from '../store/subscription-store.js';
-import { buildBatch } from './broadcaster.js';
+import { buildAlertBatch } from './alert-batch.js';
 import type { Checker } from './checker.js';
 import { classify } from './classifier.js';
 import { activeMaintenance } from './maintenance.js';
 import type { Outbox } from './outbox.js';
-import { initialStatus, step, type PendingTransition, type PortalStatus } from './state-machine.js';
-import type { CheckResult, Classification, Clock, Incident, Portal, Transition } from './types.js';
+import type { HistoryStore, MaintenanceStore, StateStore } from './ports.js';
+import { initialStatus, step, type StepResult } from './state-machine.js';
+import type { CheckSample } from './stats.js';
+import type { Ticker } from './ticker.js';
+import type { ChatRecord, CheckResult, Classification, Clock, Incident, MaintenanceWindow, PendingTransition, Portal, PortalStatus, Transition } from './types.js';
 
 /** A portal to check and how often. */
 export interface WatchedPortal {
   portal: Portal & { expectText?: string | undefined };
   intervalMs: number;
+}
+
+/** The `check.*` settings the loop reads. */
+export interface MonitorSettings {
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  failuresToDown: number;
+  successesToUp: number;
+  degradedLatencyMs: number;
+  certWarningDays: number;
+  referenceUrls: string[];
 }
 
 export interface MonitorMetrics {
@@ -27,8 +35,8 @@ export interface MonitorMetrics {
 }
 
 export interface MonitorOptions {
-  check: CheckConfig;
-  maintenance: MaintenanceConfig[];
+  check: MonitorSettings;
+  maintenance: MaintenanceWindow[];
   timezone: string;
   /** The portals to check now (changes as chats subscribe in catalog mode). */
   watched: () => WatchedPortal[];
@@ -37,11 +45,13 @@ export interface MonitorOptions {
   history: HistoryStore;
   adHocMaintenance: MaintenanceStore;
   subscribersOf: (portalId: string) => ChatRecord[];
-  outbox: Outbox | null;
+  outbox: Outbox;
+  /** The loop's memory of every portal's status, shared with the status service that reads it. */
+  statuses: Map<string, PortalStatus>;
+  ticker: Ticker;
   logger: Logger;
   clock: Clock;
   metrics?: MonitorMetrics;
-  onTransitions?: (transitions: Transition[]) => void;
 }
 
 export interface CycleReport {
@@ -69,7 +79,7 @@ export interface Monitor {
   stop(): Promise<void>;
   health(): MonitorHealth;
   status(portalId: string): PortalStatus | undefined;
-  statuses(): Map<string, PortalStatus>;
+  statuses(): ReadonlyMap<string, PortalStatus>;
 }
 
 /** Offline needs evidence from several places: one portal going down is never "offline". */
@@ -84,18 +94,32 @@ function offsetFor(id: string, intervalMs: number): number {
   return (hash >>> 0) % intervalMs;
 }
 
+interface Checked {
+  result: CheckResult;
+  classification: Classification;
+}
+
+/** What one cycle changed, in the order it is written: history, then state, then the outbox. */
+interface CycleChanges {
+  statuses: PortalStatus[];
+  incidents: Incident[];
+  samples: CheckSample[];
+  transitions: Transition[];
+}
+
 /**
- * The check loop: picks due portals, checks them, classifies, runs the state machine, writes state
- * and history, then hands the cycle's transitions to the outbox as one batch. A failing cycle is
- * logged and the loop goes on (it never dies).
+ * The check loop. Each cycle walks one way: pick the due portals → check them → apply each result
+ * to the state machine → persist (history, then state carrying the pending transitions) and hand
+ * the transitions to the outbox as one batch. A failing cycle is logged and the loop goes on.
  */
 export function createMonitor(options: MonitorOptions): Monitor {
-  const { logger, clock } = options;
+  const { logger, clock, statuses } = options;
   const log = logger.child({ component: 'monitor' });
-  const statuses = new Map<string, PortalStatus>();
   const nextDueAt = new Map<string, number>();
+  /** How long each portal's last check took, ms: the order of the next cycle's starts. */
+  const lastCheckMs = new Map<string, number>();
   const thresholds = { failuresToDown: options.check.failuresToDown, successesToUp: options.check.successesToUp };
-  let task: ScheduledTask | null = null;
+  let running = false;
   let current: Promise<CycleReport> | null = null;
   let lastCycleStartedAt: number | null = null;
   let lastCycleFinishedAt: number | null = null;
@@ -122,90 +146,67 @@ export function createMonitor(options: MonitorOptions): Monitor {
     return due;
   }
 
-  async function isOffline(results: Array<{ result: CheckResult; classification: Classification }>): Promise<boolean> {
+  /** Pick: the watched portals due now, split into those to check and those inside maintenance. */
+  async function pickDue(now: number, all: boolean): Promise<{ toCheck: WatchedPortal[]; inMaintenance: string[] }> {
+    const watched = options.watched();
+    await ensureLoaded(watched);
+    const due = all ? watched : watched.filter((w) => dueAt(w) <= now);
+    for (const w of due) nextDueAt.set(w.portal.id, now + w.intervalMs);
+    const adHoc = await options.adHocMaintenance.list(now);
+    const toCheck: WatchedPortal[] = [];
+    const inMaintenance: string[] = [];
+    for (const w of due) {
+      if (activeMaintenance(w.portal.id, now, options.maintenance, adHoc, options.timezone)) inMaintenance.push(w.portal.id);
+      else toCheck.push(w);
+    }
+    return { toCheck, inMaintenance };
+  }
+
+  async function checkOne(w: WatchedPortal): Promise<Checked> {
+    const result = await options.checker.check(w.portal);
+    lastCheckMs.set(w.portal.id, result.totalMs);
+    const classification = classify(result, {
+      degradedLatencyMs: options.check.degradedLatencyMs,
+      certWarningDays: options.check.certWarningDays,
+      expectText: w.portal.expectText,
+      now: clock.now(),
+    });
+    // The page itself is not needed past classification; 600 of them would wait for the cycle.
+    return { result: { ...result, body: '', headers: {} }, classification };
+  }
+
+  /**
+   * Check: started slowest first (by their last check), so a portal that hung last time waits out
+   * its timeout while the quick ones go through the other slots, and a cycle with hanging portals
+   * lasts about one timeout. Results come back in the listed order.
+   */
+  async function checkAll(toCheck: WatchedPortal[]): Promise<Checked[]> {
+    const started = new Map<WatchedPortal, Promise<Checked>>();
+    for (const w of [...toCheck].sort((a, b) => (lastCheckMs.get(b.portal.id) ?? 0) - (lastCheckMs.get(a.portal.id) ?? 0))) {
+      started.set(w, checkOne(w));
+    }
+    return Promise.all(toCheck.map((w) => started.get(w)!));
+  }
+
+  async function isOffline(checked: Checked[]): Promise<boolean> {
     const references = options.check.referenceUrls;
     if (references.length > 0) {
       const checks = await Promise.all(references.map((url, i) => options.checker.check({ id: `reference-${i}`, url })));
       if (checks.every((c) => c.failure !== null && c.failure.kind !== 'too_many_redirects')) return true;
     }
-    if (results.length === 0 || !results.every((r) => r.classification.networkLevel)) return false;
-    const hosts = new Set(results.map((r) => new URL(r.result.url).host));
+    if (checked.length === 0 || !checked.every((r) => r.classification.networkLevel)) return false;
+    const hosts = new Set(checked.map((r) => new URL(r.result.url).host));
     return hosts.size >= OFFLINE_MIN_HOSTS;
   }
 
-  /** Hands transitions to the outbox, then clears them from the state records. */
-  async function broadcast(changed: PortalStatus[]) {
-    const withPending = changed.filter((s) => s.pendingTransitions.length > 0);
-    if (withPending.length === 0) return;
-    if (!options.outbox) return;
-    const byCycle = new Map<string, PendingTransition[]>();
-    for (const status of withPending) {
-      for (const transition of status.pendingTransitions) {
-        byCycle.set(transition.cycleId, [...(byCycle.get(transition.cycleId) ?? []), transition]);
-      }
-    }
-    for (const [cycleId, transitions] of byCycle) {
-      await options.outbox.enqueue(buildBatch(cycleId, transitions, options.subscribersOf, clock.now()));
-    }
-    const cleared = withPending.map((s) => ({ ...s, pendingTransitions: [] }));
-    await options.states.setMany(cleared);
-    for (const status of cleared) statuses.set(status.portalId, status);
-  }
-
-  /** How long each portal's last check took, ms: the order of the next cycle's starts. */
-  const lastCheckMs = new Map<string, number>();
-
-  async function cycle(all: boolean): Promise<CycleReport> {
-    const t0 = performance.now();
-    const now = clock.now();
-    const cycleId = newCycleId(now);
-    lastCycleStartedAt = now;
-    const watched = options.watched();
-    await ensureLoaded(watched);
-    const due = all ? watched : watched.filter((w) => dueAt(w) <= now);
-    for (const w of due) nextDueAt.set(w.portal.id, now + w.intervalMs);
-
-    const adHoc = await options.adHocMaintenance.list(now);
-    const inMaintenance = new Set<string>();
-    const toCheck: WatchedPortal[] = [];
-    for (const w of due) {
-      if (activeMaintenance(w.portal.id, now, options.maintenance, adHoc, options.timezone)) inMaintenance.add(w.portal.id);
-      else toCheck.push(w);
-    }
-
-    const checkOne = async (w: WatchedPortal) => {
-      const result = await options.checker.check(w.portal);
-      lastCheckMs.set(w.portal.id, result.totalMs);
-      const classification = classify(result, {
-        degradedLatencyMs: options.check.degradedLatencyMs,
-        certWarningDays: options.check.certWarningDays,
-        expectText: w.portal.expectText,
-        now: clock.now(),
-      });
-      // The page itself is not needed past classification; 600 of them would wait for the cycle.
-      return { result: { ...result, body: '', headers: {} }, classification };
-    };
-    // Started slowest first (by their last check): a portal that hung last time waits out its
-    // timeout while the quick ones go through the other slots, so a cycle with hanging portals
-    // lasts about one timeout, not one timeout after the last of them got its turn. Results are
-    // then taken in the usual order.
-    const started = new Map<WatchedPortal, ReturnType<typeof checkOne>>();
-    for (const w of [...toCheck].sort((a, b) => (lastCheckMs.get(b.portal.id) ?? 0) - (lastCheckMs.get(a.portal.id) ?? 0))) {
-      started.set(w, checkOne(w));
-    }
-    const checked = await Promise.all(toCheck.map((w) => started.get(w)!));
-    offline = await isOffline(checked);
-    if (offline) log.warn({ checks: checked.length }, 'monitor offline: every check failed at the network level; nothing is announced');
-
-    const changed: PortalStatus[] = [];
-    const incidents: Incident[] = [];
-    const samples: CheckSample[] = [];
-    const transitions: Transition[] = [];
-    const apply = (portalId: string, outcome: ReturnType<typeof step>) => {
+  /** Apply: each result (and each maintenance window) to the state machine, in memory. */
+  function applyAll(checked: Checked[], inMaintenance: string[], now: number, cycleId: string): CycleChanges {
+    const changes: CycleChanges = { statuses: [], incidents: [], samples: [], transitions: [] };
+    const apply = (portalId: string, outcome: StepResult) => {
       statuses.set(portalId, outcome.status);
-      changed.push(outcome.status);
-      if (outcome.incident) incidents.push(outcome.incident);
-      if (outcome.transition) transitions.push(outcome.transition);
+      changes.statuses.push(outcome.status);
+      if (outcome.incident) changes.incidents.push(outcome.incident);
+      if (outcome.transition) changes.transitions.push(outcome.transition);
     };
     for (const portalId of inMaintenance) {
       apply(portalId, step(statuses.get(portalId)!, { kind: 'maintenance', at: now }, thresholds, cycleId));
@@ -215,30 +216,65 @@ export function createMonitor(options: MonitorOptions): Monitor {
       options.metrics?.observeCheck(result.portalId, classification, latencyMs);
       // While the monitor itself is cut off, "nothing answered" says nothing about the portal.
       if (offline && classification.networkLevel) continue;
-      samples.push({ portalId: result.portalId, at: result.startedAt, observed: classification.state, latencyMs });
+      changes.samples.push({ portalId: result.portalId, at: result.startedAt, observed: classification.state, latencyMs });
       const observation = { kind: 'check' as const, at: result.startedAt, latencyMs, classification };
       apply(result.portalId, step(statuses.get(result.portalId)!, observation, thresholds, cycleId));
     }
+    return changes;
+  }
 
-    // History, then state (which carries the pending transitions), then the outbox: a crash at
-    // any point either repeats an idempotent write or leaves the transition pending for recover().
-    await options.history.upsertIncidents(incidents);
-    await options.history.recordChecks(samples);
-    await options.states.setMany(changed);
-    for (const status of changed) options.metrics?.setState(status.portalId, status);
-    for (const t of transitions) {
+  /**
+   * Persist, then hand off: history, then state (which carries the pending transitions), then the
+   * outbox. A crash at any point either repeats an idempotent write or leaves the transition
+   * pending for recover().
+   */
+  async function persist(changes: CycleChanges) {
+    await options.history.upsertIncidents(changes.incidents);
+    await options.history.recordChecks(changes.samples);
+    await options.states.setMany(changes.statuses);
+    for (const status of changes.statuses) options.metrics?.setState(status.portalId, status);
+    for (const t of changes.transitions) {
       log.info(
         { portalId: t.portalId, from: t.from, to: t.to, kind: t.kind, cause: t.cause, errorCode: t.errorCode, durationMs: t.outageDurationMs },
         `${t.portalId}: ${t.from} → ${t.to} (${t.cause})`,
       );
     }
-    if (transitions.length) options.onTransitions?.(transitions);
-    await broadcast(changed);
+    await handOff(changes.statuses);
+  }
 
+  /** Hands pending transitions to the outbox (one batch per cycle that produced them), then clears them. */
+  async function handOff(changed: PortalStatus[]) {
+    const withPending = changed.filter((s) => s.pendingTransitions.length > 0);
+    if (withPending.length === 0) return;
+    const byCycle = new Map<string, PendingTransition[]>();
+    for (const status of withPending) {
+      for (const transition of status.pendingTransitions) {
+        byCycle.set(transition.cycleId, [...(byCycle.get(transition.cycleId) ?? []), transition]);
+      }
+    }
+    for (const [cycleId, transitions] of byCycle) {
+      await options.outbox.enqueue(buildAlertBatch(cycleId, transitions, options.subscribersOf, clock.now()));
+    }
+    const cleared = withPending.map((s) => ({ ...s, pendingTransitions: [] }));
+    await options.states.setMany(cleared);
+    for (const status of cleared) statuses.set(status.portalId, status);
+  }
+
+  async function cycle(all: boolean): Promise<CycleReport> {
+    const t0 = performance.now();
+    const now = clock.now();
+    const cycleId = newCycleId(now);
+    lastCycleStartedAt = now;
+    const { toCheck, inMaintenance } = await pickDue(now, all);
+    const checked = await checkAll(toCheck);
+    offline = await isOffline(checked);
+    if (offline) log.warn({ checks: checked.length }, 'monitor offline: every check failed at the network level; nothing is announced');
+    const changes = applyAll(checked, inMaintenance, now, cycleId);
+    await persist(changes);
     const durationMs = performance.now() - t0;
     lastCycleFinishedAt = clock.now();
     options.metrics?.observeCycle(durationMs, checked.length, offline);
-    return { cycleId, checked: checked.length, offline, transitions, durationMs };
+    return { cycleId, checked: checked.length, offline, transitions: changes.transitions, durationMs };
   }
 
   function runCycle(opts: { all?: boolean } = {}): Promise<CycleReport> {
@@ -252,23 +288,21 @@ export function createMonitor(options: MonitorOptions): Monitor {
 
   return {
     async recover() {
-      const watched = options.watched();
-      await ensureLoaded(watched);
-      await broadcast([...statuses.values()]);
+      await ensureLoaded(options.watched());
+      await handOff([...statuses.values()]);
     },
     runCycle,
     start() {
       startedAt = clock.now();
-      // node-cron ticks every second; which portals are due is decided per portal, so intervals
-      // are not bound to what a cron expression can say.
-      task = cron.schedule('* * * * * *', () => {
+      running = true;
+      options.ticker.start(() => {
         if (current) return;
         runCycle().catch((error: unknown) => log.error({ err: error }, 'check cycle failed; the next tick tries again'));
-      }, { noOverlap: true, name: 'pantau-check-cycle' });
+      });
     },
     async stop() {
-      await task?.stop();
-      task = null;
+      running = false;
+      await options.ticker.stop();
       await current?.catch(() => undefined);
     },
     health() {
@@ -276,11 +310,11 @@ export function createMonitor(options: MonitorOptions): Monitor {
       const allowanceMs = 2 * options.check.intervalSeconds * 1000 + options.check.timeoutSeconds * 1000 + 60_000;
       const reference = lastCycleFinishedAt ?? startedAt;
       return {
-        running: task !== null,
+        running,
         lastCycleStartedAt,
         lastCycleFinishedAt,
         offline,
-        overdue: task !== null && reference !== null && now - reference > allowanceMs,
+        overdue: running && reference !== null && now - reference > allowanceMs,
       };
     },
     status: (portalId) => statuses.get(portalId),

@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
-import type { OutboxBatch, OutboxMessage, OutboxStore } from '../store/outbox-store.js';
-import type { ChatRecord, SubscriptionStore } from '../store/subscription-store.js';
-import { DeliveryError, type Alert, type AlertItem, type Language, type Notifier } from './delivery.js';
-import type { Portal } from './types.js';
+import { DeliveryError, type Notifier } from './notifier.js';
+import type { HistoryStore, OutboxStore, SubscriptionStore } from './ports.js';
+import type { Alert, AlertItem, ChatRecord, Language, OutboxBatch, OutboxMessage, Portal, Uptime } from './types.js';
 
 export interface OutboxOptions {
   store: OutboxStore;
   subscriptions: SubscriptionStore;
-  notifiers: Notifier[];
+  /** Uptime shown in single-portal alerts, read once per batch. */
+  history: Pick<HistoryStore, 'uptimeMany'>;
+  notifiers: readonly Notifier[];
   portal: (id: string) => Portal | undefined;
   defaultLanguage: Language;
   timezone: string;
@@ -58,15 +59,31 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let flushing: Promise<void> | null = null;
   let idleWaiters: Array<() => void> = [];
   const transitionsById = new WeakMap<OutboxBatch, Map<string, OutboxBatch['transitions'][number]>>();
+  const uptimeByBatch = new WeakMap<OutboxBatch, Promise<Map<string, Uptime>>>();
 
-  function renderAlert(batch: OutboxBatch, message: OutboxMessage, record: ChatRecord | undefined): Alert | null {
+  /** Every portal of a batch's uptime, looked up once for all its chats; an alert goes out without it when the lookup fails. */
+  function uptimeOf(batch: OutboxBatch): Promise<Map<string, Uptime>> {
+    let lookup = uptimeByBatch.get(batch);
+    if (!lookup) {
+      const ids = [...new Set(batch.transitions.map((t) => t.portalId))];
+      lookup = options.history.uptimeMany(ids, Date.now()).catch((error: unknown) => {
+        logger.warn({ err: error, batch: batch.id }, 'uptime lookup failed; alerts go out without it');
+        return new Map<string, Uptime>();
+      });
+      uptimeByBatch.set(batch, lookup);
+    }
+    return lookup;
+  }
+
+  async function renderAlert(batch: OutboxBatch, message: OutboxMessage, record: ChatRecord | undefined): Promise<Alert | null> {
     let byId = transitionsById.get(batch);
     if (!byId) transitionsById.set(batch, (byId = new Map(batch.transitions.map((t) => [t.id, t]))));
+    const uptime = await uptimeOf(batch);
     const items: AlertItem[] = [];
     for (const id of message.transitionIds) {
       const transition = byId.get(id);
       const portal = transition && options.portal(transition.portalId);
-      if (transition && portal) items.push({ transition, portal });
+      if (transition && portal) items.push({ transition, portal, uptime: uptime.get(portal.id) ?? null });
     }
     if (items.length === 0) return null;
     return {
@@ -124,7 +141,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   async function attempt(item: WorkItem) {
     const { message } = item;
-    // Looked up per message: platforms are registered after the outbox is built.
     const notifier = options.notifiers.find((n) => n.platform === message.chat.platform);
     const log = logger.child({ chat: `${message.chat.platform}:${message.chat.chatId}`, key: message.key });
     if (!notifier) {
@@ -133,7 +149,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       return;
     }
     const record = options.subscriptions.get(message.chat);
-    const alert = renderAlert(item.batch, message, record);
+    const alert = await renderAlert(item.batch, message, record);
     if (!alert) {
       settle(item, 'empty');
       return;

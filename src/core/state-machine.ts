@@ -1,73 +1,4 @@
-import { z } from 'zod';
-import { CAUSES, type Classification, type Incident, type ObservedState, type PortalState, type Transition } from './types.js';
-
-const causeSchema = z.enum(CAUSES);
-const observedSchema = z.enum(['up', 'degraded', 'down', 'blocked']);
-export const portalStateSchema = z.enum(['up', 'degraded', 'down', 'blocked', 'unknown', 'maintenance']);
-
-export const incidentSchema = z.object({
-  id: z.string(),
-  portalId: z.string(),
-  startedAt: z.string(),
-  endedAt: z.string().nullable(),
-  durationMs: z.number().nullable(),
-  cause: causeSchema,
-  httpStatus: z.number().nullable(),
-  errorCode: z.string().nullable(),
-  errorCodeEstimate: z.string().nullable(),
-  detail: z.string(),
-  checksFailed: z.number(),
-}) satisfies z.ZodType<Incident>;
-
-export const transitionSchema = z.object({
-  id: z.string(),
-  portalId: z.string(),
-  from: portalStateSchema,
-  to: portalStateSchema,
-  at: z.string(),
-  kind: z.enum(['down', 'up', 'degraded', 'recovered', 'silent']),
-  cause: causeSchema,
-  httpStatus: z.number().nullable(),
-  errorCode: z.string().nullable(),
-  errorCodeEstimate: z.string().nullable(),
-  detail: z.string(),
-  outageStartedAt: z.string().nullable(),
-  outageDurationMs: z.number().nullable(),
-  outageCause: causeSchema.nullable(),
-  outageErrorCode: z.string().nullable(),
-}) satisfies z.ZodType<Transition>;
-
-/** A transition waiting to be handed to the broadcaster, tagged with the cycle that produced it. */
-export const pendingTransitionSchema = transitionSchema.extend({ cycleId: z.string() });
-export type PendingTransition = z.infer<typeof pendingTransitionSchema>;
-
-/**
- * Everything the bot remembers about one portal between checks. It is written as one record, so
- * the confirmed state, the open incident and the transitions not yet handed to the outbox change
- * together: a crash can never separate "the state changed" from "the change must be announced".
- */
-export const portalStatusSchema = z.object({
-  portalId: z.string(),
-  state: portalStateSchema,
-  cause: causeSchema,
-  httpStatus: z.number().nullable(),
-  errorCode: z.string().nullable(),
-  errorCodeEstimate: z.string().nullable(),
-  detail: z.string(),
-  /** When the current confirmed state began. */
-  since: z.string(),
-  lastCheckedAt: z.string().nullable(),
-  latencyMs: z.number().nullable(),
-  /** Consecutive identical observations, and when the run began. */
-  streak: z.object({ state: observedSchema, count: z.number(), since: z.string() }).nullable(),
-  /** Consecutive observations that were up or degraded, and when the run began. */
-  healthyStreak: z.object({ count: z.number(), since: z.string() }).nullable(),
-  openIncident: incidentSchema.nullable(),
-  /** Increments with every transition: transition ids are `<portalId>:<seq>`, stable across restarts. */
-  transitionSeq: z.number(),
-  pendingTransitions: z.array(pendingTransitionSchema),
-});
-export type PortalStatus = z.infer<typeof portalStatusSchema>;
+import type { Classification, Incident, ObservedState, PortalState, PortalStatus, Transition } from './types.js';
 
 export interface Thresholds {
   failuresToDown: number;
@@ -200,7 +131,6 @@ export function step(prev: PortalStatus, observation: Observation, thresholds: T
     streak,
     healthyStreak,
   };
-  const incident: Incident | null = null;
   // While down, /status shows the latest failure, and the open incident counts it.
   if (prev.state === 'down' && observed === 'down' && status.openIncident) {
     status.openIncident = { ...status.openIncident, checksFailed: status.openIncident.checksFailed + 1 };
@@ -211,7 +141,7 @@ export function step(prev: PortalStatus, observation: Observation, thresholds: T
   }
 
   const target = confirmedTarget(status, observed, thresholds);
-  if (target === null) return { status, transition: null, incident };
+  if (target === null) return { status, transition: null, incident: null };
   return emit(status, prev, target, atIso, cycleId, c);
 }
 

@@ -1,24 +1,12 @@
-import type { HistoryStore, LatencyStats, Uptime } from '../store/history-store.js';
-import type { StateStore } from '../store/state-store.js';
-import { initialStatus, type PortalStatus } from './state-machine.js';
-import type { Cause, Clock, Incident, Portal, PortalState } from './types.js';
+import type { HistoryStore, StateStore } from './ports.js';
+import { initialStatus } from './state-machine.js';
+import type { LatencyStats } from './stats.js';
+import type { Clock, Incident, Portal, PortalStatus, Uptime } from './types.js';
 
 /** A portal as the JSON API, the status page and /status show it. Field names are public interface. */
-export interface PortalView {
-  id: string;
-  name: string;
-  url: string;
-  province: string | null;
-  kind: string | null;
-  state: PortalState;
-  cause: Cause;
-  httpStatus: number | null;
-  errorCode: string | null;
-  errorCodeEstimate: string | null;
-  detail: string;
-  since: string;
-  lastCheckedAt: string | null;
-  latencyMs: number | null;
+export interface PortalView
+  extends Pick<Portal, 'id' | 'name' | 'url' | 'province' | 'kind'>,
+    Pick<PortalStatus, 'state' | 'cause' | 'httpStatus' | 'errorCode' | 'errorCodeEstimate' | 'detail' | 'since' | 'lastCheckedAt' | 'latencyMs'> {
   uptime: Uptime;
 }
 
@@ -43,11 +31,12 @@ export function createStatusService(options: {
   watched: () => Portal[];
   states: StateStore;
   history: HistoryStore;
-  live?: () => Map<string, PortalStatus>;
+  /** The check loop's memory, when this instance runs it. */
+  live?: ReadonlyMap<string, PortalStatus>;
   clock: Clock;
 }): StatusService {
   async function statusesOf(ids: string[]): Promise<Map<string, PortalStatus>> {
-    const live = options.live?.();
+    const live = options.live;
     const out = new Map<string, PortalStatus>();
     const missing: string[] = [];
     for (const id of ids) {

@@ -1,5 +1,56 @@
-import { zoneOffsetMs } from '../config.js';
-import type { Language } from './delivery.js';
+import type { Language } from './types.js';
+
+// Building an Intl.DateTimeFormat costs far more than using one: alerts format many times each.
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+// Zone offsets are whole quarter hours and change on quarter-hour boundaries (DST and the like), so
+// one answer holds for a whole UTC quarter hour; 10,000 alerts of one transition share a handful.
+const QUARTER_HOUR_MS = 15 * 60_000;
+const REMEMBERED_QUARTERS = 256;
+const offsetsByZone = new Map<string, Map<number, number>>();
+
+/** Offset of `zone` from UTC at instant `utcMs`, in ms. */
+export function zoneOffsetMs(zone: string, utcMs: number): number {
+  const quarter = Math.floor(utcMs / QUARTER_HOUR_MS);
+  let remembered = offsetsByZone.get(zone);
+  if (!remembered) offsetsByZone.set(zone, (remembered = new Map()));
+  const known = remembered.get(quarter);
+  if (known !== undefined) return known;
+  let format = zoneFormatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    zoneFormatters.set(zone, format);
+  }
+  const parts = format.formatToParts(new Date(utcMs));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const offsetMs = asUtc - Math.floor(utcMs / 1000) * 1000;
+  if (remembered.size >= REMEMBERED_QUARTERS) remembered.clear();
+  remembered.set(quarter, offsetMs);
+  return offsetMs;
+}
+
+/** Parses `YYYY-MM-DDTHH:MM` (or a space) as local time in `zone`; an explicit offset wins. NaN if invalid. */
+export function parseLocalTime(value: string, zone: string): number {
+  const trimmed = value.trim().replace(' ', 'T');
+  if (/(Z|[+-]\d\d:?\d\d)$/.test(trimmed)) return Date.parse(trimmed);
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(trimmed);
+  if (!match) return NaN;
+  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
+  const asUtc = Date.UTC(y!, mo! - 1, d!, h!, mi!, Number.isNaN(s) ? 0 : s!);
+  // Two passes settle the offset even across a DST change (Indonesia has none, users elsewhere may).
+  let guess = asUtc - zoneOffsetMs(zone, asUtc);
+  guess = asUtc - zoneOffsetMs(zone, guess);
+  return guess;
+}
 
 const pad = (n: number) => String(n).padStart(2, '0');
 

@@ -143,9 +143,153 @@ export interface Incident {
   checksFailed: number;
 }
 
+/** The languages the bot speaks. */
+export type Language = 'id' | 'en';
+
 /** A clock that tests can drive. */
 export interface Clock {
   now(): number;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+// ---------------------------------------------------------------------------------------------
+// What the bot remembers about a portal
+
+/** A transition waiting to be handed to the outbox, tagged with the cycle that produced it. */
+export interface PendingTransition extends Transition {
+  cycleId: string;
+}
+
+/** Consecutive identical observations, and when the run began. */
+export interface Streak {
+  state: ObservedState;
+  count: number;
+  since: string;
+}
+
+/**
+ * Everything the bot remembers about one portal between checks. It is written as one record, so
+ * the confirmed state, the open incident and the transitions not yet handed to the outbox change
+ * together: a crash can never separate "the state changed" from "the change must be announced".
+ */
+export interface PortalStatus {
+  portalId: string;
+  state: PortalState;
+  cause: Cause;
+  httpStatus: number | null;
+  errorCode: string | null;
+  errorCodeEstimate: string | null;
+  detail: string;
+  /** When the current confirmed state began. */
+  since: string;
+  lastCheckedAt: string | null;
+  latencyMs: number | null;
+  streak: Streak | null;
+  /** Consecutive observations that were up or degraded, and when the run began. */
+  healthyStreak: { count: number; since: string } | null;
+  openIncident: Incident | null;
+  /** Increments with every transition: transition ids are `<portalId>:<seq>`, stable across restarts. */
+  transitionSeq: number;
+  pendingTransitions: PendingTransition[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chats and alerts
+
+export type ChatPlatformName = 'telegram' | 'discord';
+
+/** Where alerts go: a chat, a forum topic in it, or a Discord channel (and its guild). */
+export interface ChatRef {
+  platform: ChatPlatformName;
+  chatId: string;
+  /** Telegram forum topic (`message_thread_id`); Discord threads are channels of their own. */
+  threadId: string | null;
+  /** Discord guild, so that leaving a guild can drop its channels. */
+  guildId: string | null;
+}
+
+/** A chat, its subscriptions and settings. */
+export interface ChatRecord {
+  chat: ChatRef;
+  title: string | null;
+  portals: string[];
+  language: Language | null;
+  /** Also announce up ↔ degraded (off by default: it is noisy). */
+  notifyDegraded: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The key of a chat (or one forum topic of it) in indexes and idempotency keys. */
+export function chatKey(chat: Pick<ChatRef, 'platform' | 'chatId' | 'threadId'>): string {
+  return `${chat.platform}:${chat.chatId}${chat.threadId ? `:${chat.threadId}` : ''}`;
+}
+
+/** One chat's message of a batch. */
+export interface OutboxMessage {
+  /** The idempotency key of this message. */
+  key: string;
+  chat: ChatRef;
+  transitionIds: string[];
+}
+
+/** All alerts produced by one check cycle, one message per chat. */
+export interface OutboxBatch {
+  id: string;
+  createdAt: string;
+  transitions: PendingTransition[];
+  messages: OutboxMessage[];
+}
+
+/** Uptime fractions 0–1 of healthy checks, or null when nothing was checked in the period. */
+export interface Uptime {
+  h24: number | null;
+  d7: number | null;
+  d30: number | null;
+}
+
+/** One portal's change inside an alert. */
+export interface AlertItem {
+  transition: Transition;
+  portal: Portal;
+  /** The portal's uptime when the alert was rendered, when known. */
+  uptime: Uptime | null;
+}
+
+/** Everything a platform needs to render one alert message to one chat. */
+export interface Alert {
+  chat: ChatRef;
+  language: Language;
+  timezone: string;
+  /** Status page address for links, when configured. */
+  publicUrl: string | null;
+  items: AlertItem[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Maintenance
+
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A configured maintenance window: one-off (start/end, local time) or weekly. */
+export interface MaintenanceWindow {
+  /** Portal ids, or `all`. */
+  portals: 'all' | string[];
+  reason: string;
+  timezone?: string | undefined;
+  /** One-off window, local time `YYYY-MM-DDTHH:MM` (or with an explicit offset). */
+  start?: string | undefined;
+  end?: string | undefined;
+  /** Recurring window on the given weekdays, local time (`to` before `from` runs past midnight). */
+  weekly?: { days: Weekday[]; from: string; to: string } | undefined;
+}
+
+/** An owner's ad-hoc maintenance (from the chat command), stored until it ends. */
+export interface AdHocMaintenance {
+  portalId: string;
+  until: string;
+  reason: string;
+  by: string;
+}

@@ -4,8 +4,7 @@ import type { Registry } from 'prom-client';
 import { incidentsCsv } from '../core/incidents-csv.js';
 import type { MonitorHealth } from '../core/monitor.js';
 import type { PortalDetailView, PortalView, StatusService } from '../core/status-service.js';
-import type { Portal } from '../core/types.js';
-import type { Language } from '../core/delivery.js';
+import type { Language, Portal } from '../core/types.js';
 
 export interface HttpContext {
   status: StatusService;

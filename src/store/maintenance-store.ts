@@ -1,21 +1,14 @@
 import type Keyv from 'keyv';
-import { z } from 'zod';
-import type { AdHocMaintenance } from '../core/maintenance.js';
-import { createTypedAccess } from './typed.js';
+import type { MaintenanceStore } from '../core/ports.js';
+import { createRecordAccess } from './record-access.js';
+import { adHocMaintenanceListSchema } from './schemas.js';
 
-const listSchema = z.array(z.object({ portalId: z.string(), until: z.string(), reason: z.string(), by: z.string() }));
 const KEY = 'maintenance:adhoc';
 
-/** Ad-hoc maintenance declared by owners; ended entries are pruned on every write. */
-export interface MaintenanceStore {
-  list(now: number): Promise<AdHocMaintenance[]>;
-  declare(entry: AdHocMaintenance, now: number): Promise<void>;
-  end(portalId: string, now: number): Promise<boolean>;
-}
-
+/** Ad-hoc maintenance as one list record; ended entries are pruned on every write. */
 export function createMaintenanceStore(keyv: Keyv): MaintenanceStore {
-  const access = createTypedAccess(keyv);
-  const read = async (now: number) => ((await access.get(listSchema, KEY)) ?? []).filter((e) => Date.parse(e.until) > now);
+  const access = createRecordAccess(keyv);
+  const read = async (now: number) => ((await access.get(adHocMaintenanceListSchema, KEY)) ?? []).filter((e) => Date.parse(e.until) > now);
   return {
     list: read,
     async declare(entry, now) {

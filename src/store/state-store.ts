@@ -1,16 +1,12 @@
 import type Keyv from 'keyv';
-import { portalStatusSchema, type PortalStatus } from '../core/state-machine.js';
-import { createTypedAccess } from './typed.js';
+import type { StateStore } from '../core/ports.js';
+import type { PortalStatus } from '../core/types.js';
+import { createRecordAccess } from './record-access.js';
+import { portalStatusSchema } from './schemas.js';
 
-/** The confirmed state of each portal, one record per portal. */
-export interface StateStore {
-  get(portalId: string): Promise<PortalStatus | undefined>;
-  getMany(portalIds: string[]): Promise<Map<string, PortalStatus>>;
-  setMany(statuses: PortalStatus[]): Promise<void>;
-}
-
+/** One `state:<portalId>` record per portal. */
 export function createStateStore(keyv: Keyv): StateStore {
-  const access = createTypedAccess(keyv);
+  const access = createRecordAccess(keyv);
   const key = (portalId: string) => `state:${portalId}`;
   return {
     get: (portalId) => access.get(portalStatusSchema, key(portalId)),

@@ -1,58 +1,17 @@
 import type Keyv from 'keyv';
-import { z } from 'zod';
-import { createTypedAccess } from './typed.js';
-
-export const chatRefSchema = z.object({
-  platform: z.enum(['telegram', 'discord']),
-  chatId: z.string(),
-  /** Telegram forum topic (`message_thread_id`); Discord threads are channels of their own. */
-  threadId: z.string().nullable(),
-  /** Discord guild, so that leaving a guild can drop its channels. */
-  guildId: z.string().nullable(),
-});
-export type ChatRef = z.infer<typeof chatRefSchema>;
-
-export const chatRecordSchema = z.object({
-  chat: chatRefSchema,
-  title: z.string().nullable(),
-  portals: z.array(z.string()),
-  language: z.enum(['id', 'en']).nullable(),
-  /** Also announce up ↔ degraded (off by default: it is noisy). */
-  notifyDegraded: z.boolean(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type ChatRecord = z.infer<typeof chatRecordSchema>;
-
-export function chatKey(chat: Pick<ChatRef, 'platform' | 'chatId' | 'threadId'>): string {
-  return `${chat.platform}:${chat.chatId}${chat.threadId ? `:${chat.threadId}` : ''}`;
-}
-
-/**
- * Chats, their subscriptions and settings. One record per chat plus an index of chat keys; the
- * lease holder is the only writer, so the in-memory copy it keeps is the truth.
- */
-export interface SubscriptionStore {
-  load(): Promise<void>;
-  get(chat: ChatRef): ChatRecord | undefined;
-  all(): ChatRecord[];
-  subscribersOf(portalId: string): ChatRecord[];
-  subscribedPortalIds(): Set<string>;
-  subscribe(chat: ChatRef, portalIds: string[], title?: string | null): Promise<{ added: string[]; already: string[] }>;
-  unsubscribe(chat: ChatRef, portalIds: string[] | 'all'): Promise<{ removed: string[] }>;
-  update(chat: ChatRef, change: Partial<Pick<ChatRecord, 'language' | 'notifyDegraded' | 'title'>>): Promise<ChatRecord>;
-  /** Drops the chat and everything it subscribed to (bot kicked, channel deleted). */
-  removeChat(chat: Pick<ChatRef, 'platform' | 'chatId' | 'threadId'>): Promise<ChatRecord | undefined>;
-  /** Every chat of a platform whose chat id (or Discord guild) matches: all topics of a group. */
-  removeWhere(predicate: (record: ChatRecord) => boolean): Promise<ChatRecord[]>;
-  /** Moves a chat's records to a new chat id (Telegram group upgraded to a supergroup). */
-  moveChat(platform: ChatRef['platform'], fromChatId: string, toChatId: string): Promise<ChatRecord[]>;
-}
+import type { SubscriptionStore } from '../core/ports.js';
+import { chatKey, type ChatRecord, type ChatRef } from '../core/types.js';
+import { createRecordAccess } from './record-access.js';
+import { chatRecordSchema, keyListSchema } from './schemas.js';
 
 const INDEX_KEY = 'chats:index';
 
+/**
+ * One record per chat plus an index of chat keys; the lease holder is the only writer, so the
+ * in-memory copy it keeps is the truth.
+ */
 export function createSubscriptionStore(keyv: Keyv, now: () => number = Date.now): SubscriptionStore {
-  const access = createTypedAccess(keyv);
+  const access = createRecordAccess(keyv);
   const records = new Map<string, ChatRecord>();
   const byPortal = new Map<string, Set<string>>();
   const recordKey = (key: string) => `chat:${key}`;
@@ -105,7 +64,7 @@ export function createSubscriptionStore(keyv: Keyv, now: () => number = Date.now
     async load() {
       records.clear();
       byPortal.clear();
-      const keys = (await access.get(z.array(z.string()), INDEX_KEY)) ?? [];
+      const keys = (await access.get(keyListSchema, INDEX_KEY)) ?? [];
       const values = await access.getMany(chatRecordSchema, keys.map(recordKey));
       values.forEach((record, index) => {
         if (!record) return;

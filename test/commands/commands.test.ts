@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createCatalog, loadBuiltInCatalog } from '../../src/core/catalog.js';
+import { createCatalog, loadBuiltInCatalog } from '../../src/core/catalog/index.js';
 import { decodeErrorCode } from '../../src/core/classifier.js';
 import { createStatusService } from '../../src/core/status-service.js';
 import { initialStatus } from '../../src/core/state-machine.js';
@@ -7,9 +7,13 @@ import { openStore } from '../../src/store/open-store.js';
 import { createHistoryStore } from '../../src/store/history-store.js';
 import { createMaintenanceStore } from '../../src/store/maintenance-store.js';
 import { createStateStore } from '../../src/store/state-store.js';
-import { createSubscriptionStore, type ChatRef } from '../../src/store/subscription-store.js';
+import { createSubscriptionStore } from '../../src/store/subscription-store.js';
+import type { ChatRef } from '../../src/core/types.js';
+import { plainText } from '../../src/core/reply.js';
+import { createDispatcher } from '../../src/platforms/dispatch.js';
 import { commands, createRegistry } from '../../commands/registry.js';
 import type { ChatContext, CommandDeps, Line, Reply } from '../../commands/types.js';
+import pino from 'pino';
 
 const catalog = createCatalog(loadBuiltInCatalog());
 const GROUP: ChatRef = { platform: 'telegram', chatId: '-100200', threadId: null, guildId: null };
@@ -19,7 +23,7 @@ const NOW = Date.parse('2026-11-25T08:00:00Z');
 const plain = (reply: Reply) =>
   [reply.title, ...reply.lines]
     .filter((line): line is Line => line !== undefined)
-    .map((line) => line.map((part) => (typeof part === 'string' ? part : 'bold' in part ? part.bold : 'code' in part ? part.code : 'italic' in part ? part.italic : part.link)).join(''))
+    .map(plainText)
     .join('\n');
 
 describe('chat commands', () => {
@@ -28,18 +32,19 @@ describe('chat commands', () => {
 
   const context = (overrides: Partial<ChatContext> = {}): ChatContext => ({
     chat: GROUP,
+    kind: 'group',
     title: 'Asosiasi',
-    isPrivate: false,
     userId: '501',
     isAdmin: async () => admin,
     isOwner: false,
     ...overrides,
   });
+  /** A command line through the pipeline both platforms share: parse, find, authorise, run. */
   const run = (line: string, overrides: Partial<ChatContext> = {}, language: 'id' | 'en' = 'id') => {
-    const [name, ...rest] = line.slice(1).split(' ');
-    const definition = commands.find(name!)!;
-    const first = definition.options[0];
-    return definition.run({ args: first ? { [first.name]: rest.join(' ') || undefined } : {}, context: context(overrides), language }, deps);
+    const dispatcher = createDispatcher({ commands: deps, registry: commands, ownerIds: [], logger: pino({ level: 'silent' }) });
+    const call = dispatcher.fromLine(line);
+    if (!call || 'unknown' in call) throw new Error(`not a command: ${line}`);
+    return dispatcher.run(call.definition, call.args, context(overrides), language);
   };
 
   beforeEach(async () => {
@@ -60,6 +65,7 @@ describe('chat commands', () => {
       timezone: 'Asia/Jakarta',
       defaultLanguage: 'id',
       publicUrl: null,
+      commands: commands.all,
       stats: async () => ({ portals: 600 }),
     };
   });
@@ -110,7 +116,7 @@ describe('chat commands', () => {
 
   it('lets anyone manage subscriptions in a private chat', async () => {
     admin = false;
-    const reply = await run('/subscribe gresik', { isPrivate: true, chat: { ...GROUP, chatId: '501' } });
+    const reply = await run('/subscribe gresik', { kind: 'private', chat: { ...GROUP, chatId: '501' } });
     expect(reply.tone).toBe('success');
   });
 

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseLocalTime, readConfig, zoneOffsetMs, type MaintenanceConfig } from '../../src/config.js';
-import { activeMaintenance, type AdHocMaintenance } from '../../src/core/maintenance.js';
+import { ConfigError, loadConfig, readConfig } from '../../src/config.js';
+import { activeMaintenance } from '../../src/core/maintenance.js';
+import { parseLocalTime, zoneOffsetMs } from '../../src/core/time.js';
+import type { AdHocMaintenance, MaintenanceWindow } from '../../src/core/types.js';
 
 /** Runs `fn`, expecting a ConfigError, and returns it. */
 function configError(fn: () => unknown): ConfigError {
@@ -40,7 +42,8 @@ describe('loadConfig', () => {
         maxRedirects: 5,
         referenceUrls: [],
       },
-      env: { httpPort: 8080, storeUrl: 'sqlite://data/pantau.sqlite', telegramToken: null, discordToken: null, ownerIds: [], logLevel: 'info' },
+      env: { httpPort: 8080, storeUrl: 'sqlite://data/pantau.sqlite', ownerIds: [], logLevel: 'info' },
+      platforms: { telegram: null, discord: null },
     });
     expect(config.portals).toBeUndefined();
     expect(config.check.userAgent).toMatch(/^Mozilla\/5\.0/);
@@ -139,7 +142,7 @@ describe('loadConfig', () => {
 
   describe('environment', () => {
     it('reads ports, the store and secrets from the environment', () => {
-      const { env } = loadConfig('', {
+      const { env, platforms } = loadConfig('', {
         HTTP_PORT: '9090',
         STORE_URL: 'redis://cache:6379',
         TELEGRAM_BOT_TOKEN: '123:abc',
@@ -150,11 +153,12 @@ describe('loadConfig', () => {
       expect(env).toMatchObject({
         httpPort: 9090,
         storeUrl: 'redis://cache:6379',
-        telegramToken: '123:abc',
         ownerIds: ['111', '222', '333'],
         logLevel: 'debug',
         instanceId: 'replica-a',
       });
+      expect(platforms.telegram).toMatchObject({ token: '123:abc', apiRoot: null, messagesPerSecond: 25 });
+      expect(platforms.discord).toBeNull();
     });
 
     it('falls back to PORT when HTTP_PORT is not set', () => {
@@ -288,7 +292,7 @@ describe('maintenance windows', () => {
     weekly: { days: [mon], from: "01:00", to: "03:00" }
 `,
       {},
-    ).maintenance as MaintenanceConfig[];
+    ).maintenance as MaintenanceWindow[];
     /** Wall-clock time in Jakarta (UTC+7) as epoch ms. */
     const wib = (iso: string) => Date.parse(`${iso}+07:00`);
     const active = (portalId: string, at: number, adHoc: AdHocMaintenance[] = []) => activeMaintenance(portalId, at, windows, adHoc, JAKARTA);

@@ -7,7 +7,7 @@ import {
   portalSchema,
   type Catalog,
   type ResolveResult,
-} from '../../src/core/catalog.js';
+} from '../../src/core/catalog/index.js';
 import type { Portal } from '../../src/core/types.js';
 
 function portal(id: string, name: string, extra: Partial<Portal> = {}): Portal {

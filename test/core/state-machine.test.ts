@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  initialStatus,
-  portalStatusSchema,
-  step,
-  type Observation,
-  type PortalStatus,
-  type Thresholds,
-} from '../../src/core/state-machine.js';
-import type { Classification, Incident, ObservedState, Transition } from '../../src/core/types.js';
+import { initialStatus, step, type Observation, type Thresholds } from '../../src/core/state-machine.js';
+import type { Classification, Incident, ObservedState, PortalStatus, Transition } from '../../src/core/types.js';
+import { portalStatusSchema } from '../../src/store/schemas.js';
 
 const PORTAL = 'gresikkab';
 const T0 = Date.UTC(2023, 4, 26, 1, 0);

@@ -4,16 +4,20 @@ import path from 'node:path';
 import pino from 'pino';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { Ticker } from '../../src/core/ticker.js';
 
 /** A throw-away SQLite file, so a test can restart the bot on the same store. */
 export function tempSqliteUrl(): string {
   return `sqlite://${path.join(mkdtempSync(path.join(tmpdir(), 'pantau-test-')), 'pantau.sqlite')}`;
 }
 
+/** A ticker that never ticks: the test runs each cycle by hand. */
+export const byHand = (): Ticker => ({ start: () => undefined, stop: async () => undefined });
+
 /** Starts the whole app from a YAML text and environment, with checks driven by hand. */
 export async function startApp(yaml: string, env: Record<string, string>, options: AppOptions = {}): Promise<App> {
   const config = loadConfig(yaml, { HTTP_PORT: '0', STORE_URL: 'memory://', ...env }, 'test.yaml');
-  const app = await createApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), schedule: false, ...options });
+  const app = await createApp(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ticker: byHand(), ...options });
   await app.start();
   return app;
 }

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { createPageRenderers } from '../../src/http/pages.js';
-import type { CheckSample } from '../../src/store/history-store.js';
+import type { CheckSample } from '../../src/core/stats.js';
 import { portalsYaml, startApp } from '../helpers/app.js';
 import { createFakePortal, type FakePortal, type PortalMode } from '../fakes/fake-portal.js';
 
@@ -79,7 +78,7 @@ describe.skipIf(!hasChromium)('status pages in headless Chromium', () => {
 
   beforeAll(async () => {
     for (const p of PORTALS) fakes.set(p.id, await createFakePortal({ mode: p.mode, slug: p.id, name: p.name }));
-    app = await startApp(portalsYaml(PORTALS, (id) => fakes.get(id)!.url), {}, { renderers: createPageRenderers });
+    app = await startApp(portalsYaml(PORTALS, (id) => fakes.get(id)!.url), {});
     await app.history.recordChecks(seedSamples(Date.now()));
     await app.monitor.runCycle({ all: true });
     fakes.get('sidoarjo')!.setMode('spse-error');

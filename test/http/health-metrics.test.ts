@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { everySecond } from '../../src/core/ticker.js';
 import { createFakePortal, type FakePortal } from '../fakes/fake-portal.js';
 import { cycle, startApp } from '../helpers/app.js';
 
@@ -21,7 +22,7 @@ describe('health and metrics', () => {
     app = await startApp(
       `portals:\n  - { id: gresikkab, name: Gresik, url: "${portal.url}" }\ncheck: { intervalSeconds: 30, timeoutSeconds: 2 }\n`,
       {},
-      { clock, schedule: true },
+      { clock, ticker: everySecond() },
     );
     const healthy = await get('/healthz');
     expect(healthy.status).toBe(200);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { createPageRenderers } from '../../src/http/pages.js';
+import { createPageRenderers } from '../../src/http/page-routes.js';
 import type { HttpContext } from '../../src/http/server.js';
 import { portalsYaml, startApp } from '../helpers/app.js';
 import { createFakePortal, type FakePortal, type PortalMode } from '../fakes/fake-portal.js';
@@ -28,7 +28,7 @@ const text = async (path: string) => {
 
 beforeAll(async () => {
   for (const p of PORTALS) fakes.set(p.id, await createFakePortal({ mode: p.mode, slug: p.id, name: p.name.replace(/[<>]/g, '') }));
-  app = await startApp(portalsYaml(PORTALS, (id) => fakes.get(id)!.url), {}, { renderers: createPageRenderers });
+  app = await startApp(portalsYaml(PORTALS, (id) => fakes.get(id)!.url), {});
   await app.monitor.runCycle({ all: true });
   fakes.get('sidoarjo')!.setMode('spse-error');
   fakes.get('bandung')!.setMode('spse-error');
@@ -111,7 +111,7 @@ describe('status page (GET /)', () => {
   });
 
   it('warns with a banner when the monitor itself is offline', async () => {
-    const renderers = createPageRenderers(app);
+    const renderers = createPageRenderers({ history: app.history, clock: app.clock, timezone: app.config.timezone, publicUrl: null });
     const ctx: HttpContext = {
       status: app.status,
       portal: (id) => app.catalog.get(id),
@@ -154,7 +154,7 @@ describe('status page between check cycles', () => {
     const fake = await createFakePortal({ mode: 'healthy', slug: 'tuban', name: 'LPSE Kabupaten Tuban' });
     const portals = [{ id: 'tuban', name: 'LPSE Kabupaten Tuban', province: 'Jawa Timur' }];
     let offsetMs = 0;
-    const own = await startApp(portalsYaml(portals, () => fake.url), {}, { renderers: createPageRenderers, clock: { now: () => Date.now() + offsetMs } });
+    const own = await startApp(portalsYaml(portals, () => fake.url), {}, { clock: { now: () => Date.now() + offsetMs } });
     try {
       const page = async (query = '') => {
         const res = await fetch(`http://127.0.0.1:${own.port()}/${query}`);

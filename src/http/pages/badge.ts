@@ -1,8 +1,7 @@
-import type { Language } from '../../core/delivery.js';
+import type { Language, PortalState } from '../../core/types.js';
 import { stateText } from '../../core/i18n.js';
 import type { PortalView } from '../../core/status-service.js';
 import { formatPercent } from '../../core/time.js';
-import type { PortalState } from '../../core/types.js';
 import { esc } from './html.js';
 
 /** Badge colours (white text on each passes 4.5:1), as shields.io's flat style uses them. */

@@ -1,7 +1,8 @@
-import type { Language } from '../../core/delivery.js';
+import { t } from '../../core/i18n.js';
+import type { Language } from '../../core/types.js';
 import { formatPercent } from '../../core/time.js';
-import type { DailySummary } from '../../store/history-store.js';
-import { esc, pageText, type TimeText } from './html.js';
+import type { DailySummary } from '../../core/stats.js';
+import { esc, PAGE_TEXT, type TimeText } from './html.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -60,7 +61,7 @@ export function dayBar(
   language: Language,
   options: { titled?: boolean; dayText?: (day: string) => string } = {},
 ): DayBar {
-  const t = pageText(language);
+  const words = t(language, PAGE_TEXT);
   const n = bar.days.length;
   const levels = new Uint8Array(n).fill(NONE);
   const byDay: Array<DailySummary | undefined> = options.titled ? new Array<DailySummary | undefined>(n) : [];
@@ -84,7 +85,7 @@ export function dayBar(
       counts[level]!++;
       const summary = byDay[i];
       const label = options.dayText?.(bar.days[i]!) ?? bar.days[i]!;
-      const title = summary && summary.checks > 0 ? t.dayTitle(label, formatPercent((summary.checks - summary.failures) / summary.checks, language)) : t.dayNoData(label);
+      const title = summary && summary.checks > 0 ? words.dayTitle(label, formatPercent((summary.checks - summary.failures) / summary.checks, language)) : words.dayNoData(label);
       parts.push(`<rect class="d-${LEVELS[level]!}" x="${i * SLOT}" width="${SLOT - 1}" height="${height}" rx=".4"><title>${esc(title)}</title></rect>`);
     }
     shapes = parts.join('');
@@ -105,7 +106,7 @@ export function dayBar(
   }
   const uptime = checks === 0 ? null : (checks - failures) / checks;
   const [ok, minor, major, none] = counts as [number, number, number, number];
-  const label = t.barLabel(ok, minor, major, none, formatPercent(uptime, language));
+  const label = words.barLabel(ok, minor, major, none, formatPercent(uptime, language));
   const svg = `<svg class="bar" viewBox="0 0 ${n * SLOT - 1} ${height}" preserveAspectRatio="none" role="img" aria-label="${esc(label)}">${shapes}</svg>`;
   return { svg, uptime, counts: { ok, minor, major, none } };
 }
@@ -141,7 +142,7 @@ export interface LatencyChart {
  * line. `hourly` is oldest first and ends with the current hour.
  */
 export function latencyChart(hourly: Array<number | null>, now: number, language: Language, timeText: TimeText): LatencyChart {
-  const t = pageText(language);
+  const words = t(language, PAGE_TEXT);
   const width = 800;
   const height = 250;
   // Value labels sit inside the plot, above their grid lines: the chart keeps its width on a phone,
@@ -199,17 +200,17 @@ export function latencyChart(hourly: Array<number | null>, now: number, language
     if (v === null) return;
     parts.push(`<circle class="pt" cx="${r1(x(i))}" cy="${r1(y(v))}" r="3.5"><title>${esc(`${timeText(hourStart(i), language)}: ${Math.round(v)} ms`)}</title></circle>`);
   });
-  if (values.length === 0) parts.push(`<text class="none" x="${left + plotW / 2}" y="${top + plotH / 2}" text-anchor="middle">${esc(t.latencyNone)}</text>`);
+  if (values.length === 0) parts.push(`<text class="none" x="${left + plotW / 2}" y="${top + plotH / 2}" text-anchor="middle">${esc(words.latencyNone)}</text>`);
 
   const summary = values.length
-    ? t.latencySummary(values.length, Math.round(Math.min(...values)), Math.round(max), Math.round(values.reduce((a, b) => a + b, 0) / values.length))
-    : t.latencyNone;
+    ? words.latencySummary(values.length, Math.round(Math.min(...values)), Math.round(max), Math.round(values.reduce((a, b) => a + b, 0) / values.length))
+    : words.latencyNone;
   const svg =
     `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="lat-title lat-desc">` +
-    `<title id="lat-title">${esc(t.latencyChartTitle)}</title><desc id="lat-desc">${esc(summary)}</desc>${parts.join('')}</svg>`;
+    `<title id="lat-title">${esc(words.latencyChartTitle)}</title><desc id="lat-desc">${esc(summary)}</desc>${parts.join('')}</svg>`;
   const rows = hourly.map(
-    (v, i) => `<tr><td>${esc(timeText(hourStart(i), language))}</td><td class="n">${v === null ? esc(t.noData) : `${Math.round(v)} ms`}</td></tr>`,
+    (v, i) => `<tr><td>${esc(timeText(hourStart(i), language))}</td><td class="n">${v === null ? esc(words.noData) : `${Math.round(v)} ms`}</td></tr>`,
   );
-  const table = `<table><thead><tr><th scope="col">${esc(t.hour)}</th><th scope="col">${esc(t.average)}</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const table = `<table><thead><tr><th scope="col">${esc(words.hour)}</th><th scope="col">${esc(words.average)}</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
   return { svg, table, summary, points: values.length };
 }

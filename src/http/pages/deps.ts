@@ -1,5 +1,5 @@
+import type { HistoryStore } from '../../core/ports.js';
 import type { Clock } from '../../core/types.js';
-import type { HistoryStore } from '../../store/history-store.js';
 import type { TimeText } from './html.js';
 
 /** What the pages read beside the HTTP context. */

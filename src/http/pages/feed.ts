@@ -1,10 +1,10 @@
-import type { Language } from '../../core/delivery.js';
-import { causeText } from '../../core/i18n.js';
+import type { Incident, Language, Portal } from '../../core/types.js';
+import { causeText, t } from '../../core/i18n.js';
+import { statusPageBase } from '../../core/links.js';
 import { formatDuration } from '../../core/time.js';
-import type { Incident, Portal } from '../../core/types.js';
 import type { HttpContext } from '../server.js';
 import type { PageDeps } from './deps.js';
-import { esc, pageText, pickLanguage } from './html.js';
+import { esc, PAGE_TEXT, pickLanguage } from './html.js';
 
 /** Entries in the feed; readers keep what they have seen, so the newest are enough. */
 const FEED_ENTRIES = 100;
@@ -31,7 +31,7 @@ interface Entry {
  */
 export async function renderFeed(deps: PageDeps, ctx: HttpContext, url: URL): Promise<{ status: number; body: string; type: string; headers: Record<string, string> }> {
   const { language } = pickLanguage(url, ctx.defaultLanguage);
-  const t = pageText(language);
+  const words = t(language, PAGE_TEXT);
   const portals = ctx.status.watchedPortals();
   const lists = await Promise.all(portals.map((portal) => deps.history.incidents(portal.id, PER_PORTAL)));
   const entries: Entry[] = [];
@@ -46,7 +46,7 @@ export async function renderFeed(deps: PageDeps, ctx: HttpContext, url: URL): Pr
   entries.sort((a, b) => b.ms - a.ms || (a.edge === b.edge ? a.incident.id.localeCompare(b.incident.id) : a.edge === 'end' ? -1 : 1));
   const newest = entries.slice(0, FEED_ENTRIES);
 
-  const base = deps.publicUrl?.replace(/\/+$/, '') ?? '';
+  const base = statusPageBase(deps.publicUrl) ?? '';
   const lang = language === 'en' ? '?lang=en' : '';
   const updated = newest[0]?.at ?? new Date(deps.clock.now()).toISOString();
   const out: string[] = [
@@ -54,7 +54,7 @@ export async function renderFeed(deps: PageDeps, ctx: HttpContext, url: URL): Pr
     `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${language}">`,
     `<id>tag:pantau-lpse,2024:feed/incidents</id>`,
     `<title>${esc(language === 'id' ? 'Pantau LPSE: gangguan portal' : 'Pantau LPSE: portal outages')}</title>`,
-    `<subtitle>${esc(t.tagline)}</subtitle>`,
+    `<subtitle>${esc(words.tagline)}</subtitle>`,
     `<updated>${esc(updated)}</updated>`,
     '<author><name>pantau-lpse</name></author>',
     '<generator>pantau-lpse</generator>',
@@ -73,27 +73,27 @@ export async function renderFeed(deps: PageDeps, ctx: HttpContext, url: URL): Pr
 
 function feedEntry(entry: Entry, language: Language, base: string, lang: string, deps: PageDeps): string {
   const { incident, portal } = entry;
-  const t = pageText(language);
+  const words = t(language, PAGE_TEXT);
   const cause = causeText(incident.cause, language, incident.httpStatus);
   const when = deps.timeText(entry.ms, language);
   let title: string;
   const lines: string[] = [];
   if (entry.edge === 'start') {
     title = language === 'id' ? `${portal.name} down: ${cause}` : `${portal.name} is down: ${cause}`;
-    lines.push(`${t.started}: ${when}`, `${t.cause}: ${cause}`);
+    lines.push(`${words.started}: ${when}`, `${words.cause}: ${cause}`);
   } else {
     const duration = formatDuration(incident.durationMs ?? 0, language);
     title = language === 'id' ? `${portal.name} kembali normal setelah ${duration}` : `${portal.name} is back up after ${duration}`;
     lines.push(
-      `${t.ended}: ${when}`,
-      `${t.started}: ${deps.timeText(Date.parse(incident.startedAt), language)}`,
-      `${t.duration}: ${duration}`,
-      `${t.cause}: ${cause}`,
+      `${words.ended}: ${when}`,
+      `${words.started}: ${deps.timeText(Date.parse(incident.startedAt), language)}`,
+      `${words.duration}: ${duration}`,
+      `${words.cause}: ${cause}`,
     );
   }
-  if (incident.errorCode) lines.push(`${t.errorCode}: ${incident.errorCode}`);
+  if (incident.errorCode) lines.push(`${words.errorCode}: ${incident.errorCode}`);
   if (incident.errorCodeEstimate) {
-    lines.push(`${t.estimate}: ≈ ${deps.timeText(Date.parse(incident.errorCodeEstimate), language)} (${t.estimateNote})`);
+    lines.push(`${words.estimate}: ≈ ${deps.timeText(Date.parse(incident.errorCodeEstimate), language)} (${words.estimateNote})`);
   }
   const href = `${base}/portal/${encodeURIComponent(portal.id)}${lang}`;
   return [

@@ -1,6 +1,6 @@
-import type { Language } from '../../core/delivery.js';
+import { t } from '../../core/i18n.js';
+import type { Language, PortalState } from '../../core/types.js';
 import { formatDateTime } from '../../core/time.js';
-import type { PortalState } from '../../core/types.js';
 
 // Characters XML 1.0 forbids; a portal name copied from a web page may carry one.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -44,7 +44,7 @@ export type TimeText = ReturnType<typeof createTimeText>;
 export const STATE_ORDER: readonly PortalState[] = ['down', 'degraded', 'blocked', 'maintenance', 'unknown', 'up'];
 
 /** Words of the pages (state and cause names come from core/i18n.ts). */
-const TEXT = {
+export const PAGE_TEXT = {
   id: {
     title: 'Status Portal LPSE',
     tagline: 'Pemantauan ketersediaan portal pengadaan (LPSE/SPSE) pemerintah',
@@ -193,8 +193,7 @@ const TEXT = {
   },
 } satisfies Record<Language, unknown>;
 
-export type PageText = (typeof TEXT)['id'];
-export const pageText = (language: Language): PageText => TEXT[language];
+export type PageText = (typeof PAGE_TEXT)['id'];
 
 /** Builds links that keep an explicitly chosen language. */
 export function linker(language: Language, explicit: boolean) {
@@ -346,8 +345,8 @@ export interface Layout {
 
 /** The page shell: inline CSS, no script, no external asset (a CSP meta tag keeps it that way). */
 export function layout(page: Layout): string {
-  const t = pageText(page.language);
-  const other = t.switchLanguageCode;
+  const words = t(page.language, PAGE_TEXT);
+  const other = words.switchLanguageCode;
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(page.params ?? {})) if (value) query.set(key, value);
   query.set('lang', other);
@@ -356,18 +355,18 @@ export function layout(page: Layout): string {
     '<meta name="viewport" content="width=device-width,initial-scale=1">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'">`,
     `<title>${esc(page.title)}</title>`,
-    `<meta name="description" content="${esc(t.tagline)}">`,
+    `<meta name="description" content="${esc(words.tagline)}">`,
     '<meta name="theme-color" content="#0b3b66">',
     // An inline icon: browsers would otherwise ask for /favicon.ico and log a 404.
     `<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%2312915a'/%3E%3C/svg%3E">`,
-    `<link rel="alternate" type="application/atom+xml" title="${esc(t.feed)}" href="${esc(page.link('/feed.xml'))}">`,
+    `<link rel="alternate" type="application/atom+xml" title="${esc(words.feed)}" href="${esc(page.link('/feed.xml'))}">`,
     `<style>${CSS}</style></head><body>`,
-    `<header class="top"><div class="wrap"><a class="brand" href="${esc(page.link('/'))}">Pantau LPSE<small>${esc(t.tagline)}</small></a>`,
-    `<a class="lang" lang="${other}" hreflang="${other}" href="${esc(`${page.path}?${query.toString()}`)}">${esc(t.switchLanguage)}</a></div></header>`,
+    `<header class="top"><div class="wrap"><a class="brand" href="${esc(page.link('/'))}">Pantau LPSE<small>${esc(words.tagline)}</small></a>`,
+    `<a class="lang" lang="${other}" hreflang="${other}" href="${esc(`${page.path}?${query.toString()}`)}">${esc(words.switchLanguage)}</a></div></header>`,
     '<main class="wrap">',
     ...page.body,
     '</main>',
-    `<footer><div class="wrap"><a href="${esc(page.link('/feed.xml'))}">${esc(t.feed)}</a><a href="/api/portals">${esc(t.api)}</a>`,
+    `<footer><div class="wrap"><a href="${esc(page.link('/feed.xml'))}">${esc(words.feed)}</a><a href="/api/portals">${esc(words.api)}</a>`,
     `<span>pantau-lpse</span></div></footer></body></html>`,
   ].join('');
 }

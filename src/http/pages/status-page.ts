@@ -1,14 +1,13 @@
-import { canonicalProvince } from '../../core/catalog.js';
-import { causeText, stateText } from '../../core/i18n.js';
+import { canonicalProvince } from '../../core/catalog/index.js';
+import { causeText, stateText, t } from '../../core/i18n.js';
 import type { PortalView } from '../../core/status-service.js';
 import { formatDuration, formatPercent } from '../../core/time.js';
-import type { PortalState } from '../../core/types.js';
+import type { Language, PortalState } from '../../core/types.js';
 import type { HttpContext } from '../server.js';
 import { BAR_DAYS, BAR_DEFS, barDays, dayBar } from './charts.js';
-import { esc, layout, linker, pageText, pickLanguage, STATE_ORDER } from './html.js';
+import { esc, layout, linker, PAGE_TEXT, pickLanguage, STATE_ORDER } from './html.js';
 import type { PageDeps } from './deps.js';
-import type { DailySummary } from '../../store/history-store.js';
-import type { Language } from '../../core/delivery.js';
+import type { DailySummary } from '../../core/stats.js';
 
 // A portal's 90-day bar changes only when its daily counts do (once per check cycle), while the
 // page may be served many times in between: keep the last drawing per portal and language. The
@@ -115,7 +114,7 @@ export async function renderStatusPage(
   url: URL,
 ): Promise<{ status: number; body: string }> {
   const { language, explicit } = pickLanguage(url, ctx.defaultLanguage);
-  const t = pageText(language);
+  const words = t(language, PAGE_TEXT);
   const link = linker(language, explicit);
   const now = deps.clock.now();
   const portals = ctx.status.watchedPortals();
@@ -148,13 +147,13 @@ export async function renderStatusPage(
   const days = barDays(now);
   const out: string[] = [];
   const health = ctx.health();
-  if (health.offline) out.push(`<p class="banner" role="alert">${esc(t.offline)}</p>`);
+  if (health.offline) out.push(`<p class="banner" role="alert">${esc(words.offline)}</p>`);
 
   const down = counts.get('down') ?? 0;
   const updatedAt = lastChecked !== null ? Date.parse(lastChecked) : health.lastCycleFinishedAt;
   out.push(
     `<section class="summary" aria-labelledby="headline"><div class="headline"><span class="dot${down ? ' bad' : ''}" aria-hidden="true"></span>`,
-    `<h1 id="headline">${esc(down ? t.someDown(down) : t.allNormal)}${askedProvince ? ` <span class="meta">· ${esc(askedProvince)}</span>` : ''}</h1></div>`,
+    `<h1 id="headline">${esc(down ? words.someDown(down) : words.allNormal)}${askedProvince ? ` <span class="meta">· ${esc(askedProvince)}</span>` : ''}</h1></div>`,
     '<ul class="counts">',
   );
   for (const state of STATE_ORDER) {
@@ -165,34 +164,34 @@ export async function renderStatusPage(
   }
   out.push(
     '</ul>',
-    `<p class="updated">${esc(t.updated)}: ${updatedAt !== null ? esc(deps.timeText(updatedAt, language)) : esc(t.notChecked)}</p></section>`,
+    `<p class="updated">${esc(words.updated)}: ${updatedAt !== null ? esc(deps.timeText(updatedAt, language)) : esc(words.notChecked)}</p></section>`,
   );
 
   out.push(
-    `<form class="filters" method="get" action="/" role="search" aria-label="${esc(t.filters)}">`,
-    `<label>${esc(t.province)}<select name="province"><option value="">${esc(t.allProvinces)}</option>`,
+    `<form class="filters" method="get" action="/" role="search" aria-label="${esc(words.filters)}">`,
+    `<label>${esc(words.province)}<select name="province"><option value="">${esc(words.allProvinces)}</option>`,
   );
   for (const province of [...provinces].sort(collator.compare)) {
     const selected = askedProvince !== null && province.toLowerCase() === askedProvince.toLowerCase() ? ' selected' : '';
     out.push(`<option${selected}>${esc(province)}</option>`);
   }
-  out.push(`</select></label><label>${esc(t.state)}<select name="state"><option value="">${esc(t.allStates)}</option>`);
+  out.push(`</select></label><label>${esc(words.state)}<select name="state"><option value="">${esc(words.allStates)}</option>`);
   for (const state of STATE_ORDER) {
     out.push(`<option value="${state}"${state === askedState ? ' selected' : ''}>${esc(stateText(state, language))}</option>`);
   }
   out.push(
     '</select></label>',
     explicit ? `<input type="hidden" name="lang" value="${language}">` : '',
-    `<button type="submit">${esc(t.apply)}</button><a href="${esc(link('/'))}">${esc(t.reset)}</a></form>`,
+    `<button type="submit">${esc(words.apply)}</button><a href="${esc(link('/'))}">${esc(words.reset)}</a></form>`,
   );
-  if (askedProvince !== null || askedState !== null) out.push(`<p class="showing" role="status">${esc(t.showing(shown.length, views.length))}</p>`);
+  if (askedProvince !== null || askedState !== null) out.push(`<p class="showing" role="status">${esc(words.showing(shown.length, views.length))}</p>`);
 
   out.push(
-    `<h2 class="sr-only">${esc(t.portals)}</h2>`,
-    `<ul class="legend" aria-hidden="true"><li><i class="l-ok"></i>${esc(t.legendOk)}</li><li><i class="l-minor"></i>${esc(t.legendMinor)}</li>`,
-    `<li><i class="l-major"></i>${esc(t.legendMajor)}</li><li><i class="l-none"></i>${esc(t.legendNone)}</li><li>${esc(t.barScale)}</li></ul>`,
+    `<h2 class="sr-only">${esc(words.portals)}</h2>`,
+    `<ul class="legend" aria-hidden="true"><li><i class="l-ok"></i>${esc(words.legendOk)}</li><li><i class="l-minor"></i>${esc(words.legendMinor)}</li>`,
+    `<li><i class="l-major"></i>${esc(words.legendMajor)}</li><li><i class="l-none"></i>${esc(words.legendNone)}</li><li>${esc(words.barScale)}</li></ul>`,
   );
-  if (shown.length === 0) out.push(`<p class="empty">${esc(t.noMatch)}</p>`);
+  if (shown.length === 0) out.push(`<p class="empty">${esc(words.noMatch)}</p>`);
   else {
     out.push(BAR_DEFS, '<ul class="grid">');
     const cards = caches.cards[language][explicit ? 1 : 0];
@@ -212,16 +211,16 @@ export async function renderStatusPage(
   }
 
   const params = { province: askedProvince, state: askedState };
-  return { status: 200, body: layout({ language, title: down ? `(${down}) ${t.title}` : t.title, body: out, link, path: '/', params }) };
+  return { status: 200, body: layout({ language, title: down ? `(${down}) ${words.title}` : words.title, body: out, link, path: '/', params }) };
 }
 
 /** Draws one card; what every card repeats is escaped once per page. */
 function cardDrawer(deps: PageDeps, language: Language, explicit: boolean) {
-  const t = pageText(language);
+  const words = t(language, PAGE_TEXT);
   const portalSuffix = explicit ? `?lang=${language}` : '';
-  const sinceWord = `${esc(t.since)} `;
-  const kodeError = ` · ${esc(t.errorCode)} <code>`;
-  const [h24, d7, d30] = [t.h24, t.d7, t.d30].map(esc) as [string, string, string];
+  const sinceWord = `${esc(words.since)} `;
+  const kodeError = ` · ${esc(words.errorCode)} <code>`;
+  const [h24, d7, d30] = [words.h24, words.d7, words.d30].map(esc) as [string, string, string];
   return (view: PortalView, problem: boolean, duration: string, bar: string): string =>
     // Joined from parts: one flat string, not a chain of concatenations kept alive by the cache.
     [

@@ -11,16 +11,14 @@ import {
   type ChatInputCommandInteraction,
   type Interaction,
 } from 'discord.js';
-import type { Logger } from 'pino';
-import type { AppServices } from '../../app.js';
-import type { Language } from '../../core/delivery.js';
+import type { ChatContext, CommandDefinition } from '../../../commands/types.js';
 import type { Reply } from '../../core/reply.js';
-import type { ChatRef } from '../../store/subscription-store.js';
-import type { CommandRegistry } from '../../../commands/registry.js';
-import { t, type ChatContext, type CommandDefinition, type CommandDeps } from '../../../commands/types.js';
-import { runCommandSafely } from '../command-deps.js';
-import { DM_COMMANDS, portalChoices, sameCommands, slashCommands } from './commands.js';
-import { parseCommandLine, renderReply } from './format.js';
+import type { ChatRef, Language } from '../../core/types.js';
+import { createDispatcher } from '../dispatch.js';
+import type { PlatformDeps } from '../types.js';
+import { portalChoices, sameCommands, slashCommands } from './commands.js';
+import { renderReply } from './format.js';
+import type { DiscordSettings } from './settings.js';
 
 /**
  * How long a command may run before the interaction is deferred. Discord drops an interaction
@@ -29,25 +27,13 @@ import { parseCommandLine, renderReply } from './format.js';
  */
 export const DEFER_AFTER_MS = 1000;
 
-/** Commands whose answer is for the asker only, so a deferral of them is ephemeral too. */
-const EPHEMERAL_WHEN_DEFERRED: ReadonlySet<string> = new Set(['list', 'portals', 'stats']);
-
 const READY_TIMEOUT_MS = 60_000;
 
 type RepliableInteraction = ChatInputCommandInteraction | ButtonInteraction;
 
 export interface DiscordAdapterOptions {
-  token: string;
-  /** REST root without the version, e.g. `https://discord.com/api`. */
-  apiRoot: string;
-  /** DISCORD_APPLICATION_ID: used when READY carries no application id. */
-  applicationId: string | null;
-  /** Register commands in this guild only (development: they update at once). */
-  guildId: string | null;
-  registry: CommandRegistry;
-  deps: CommandDeps;
-  services: AppServices;
-  logger: Logger;
+  settings: DiscordSettings;
+  deps: PlatformDeps;
 }
 
 export interface DiscordAdapter {
@@ -97,13 +83,15 @@ function readyOf(bot: Client, ms: number): { promise: Promise<Client<true>>; can
  * and deleted channels. Alerts go out through the notifier, not through this client.
  */
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
-  const { registry, deps, services, logger } = options;
-  const log = logger.child({ component: 'discord' });
+  const { settings, deps } = options;
+  const { registry } = deps;
+  const { catalog, subscriptions, defaultLanguage } = deps.commands;
+  const log = deps.logger.child({ component: 'discord' });
+  const dispatcher = createDispatcher(deps);
   let client: Client | null = null;
   let ready = deferred();
 
-  const languageOf = (chat: ChatRef, locale: string): Language =>
-    services.subscriptions.get(chat)?.language ?? (locale === 'id' ? 'id' : services.config.language);
+  const languageOf = (chat: ChatRef, locale: string): Language => subscriptions.get(chat)?.language ?? (locale === 'id' ? 'id' : defaultLanguage);
 
   function contextOf(interaction: RepliableInteraction | AutocompleteInteraction): ChatContext {
     const chat: ChatRef = { platform: 'discord', chatId: interaction.channelId ?? interaction.user.id, threadId: null, guildId: interaction.guildId };
@@ -112,10 +100,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     const guildName = interaction.guild?.name ?? null;
     return {
       chat,
+      kind: interaction.inGuild() ? 'guild' : 'dm',
       title: [guildName, channelName].filter(Boolean).join(' ') || null,
-      isPrivate: !interaction.inGuild(),
       userId: interaction.user.id,
-      isOwner: services.config.env.ownerIds.includes(interaction.user.id),
+      isOwner: deps.ownerIds.includes(interaction.user.id),
       // Discord computes the member's permissions in this channel (a thread: its parent's) for us.
       isAdmin: async () => interaction.memberPermissions?.has(PermissionFlagsBits.ManageChannels) ?? false,
     };
@@ -125,22 +113,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   async function respond(interaction: RepliableInteraction, definition: CommandDefinition, args: Record<string, string | undefined>) {
     const context = contextOf(interaction);
     const language = languageOf(context.chat, interaction.locale);
-    if (context.isPrivate && !DM_COMMANDS.has(definition.name)) {
-      const text =
-        definition.name === 'subscribe'
-          ? {
-              id: 'Peringatan dikirim ke kanal server, bukan ke pesan langsung. Jalankan /subscribe di kanal yang ingin menerima peringatan.',
-              en: 'Alerts go to server channels, not to direct messages. Run /subscribe in the channel that should receive them.',
-            }
-          : {
-              id: 'Perintah ini hanya bisa dipakai di kanal server. Di pesan langsung tersedia /status, /portals, /history dan /help.',
-              en: 'This command works in server channels only. In direct messages you can use /status, /portals, /history and /help.',
-            };
-      await interaction.reply({ ...renderReply({ tone: 'info', ephemeral: true, lines: [[t(language, text)]] }, language), flags: MessageFlags.Ephemeral });
-      return;
-    }
-
-    const running = runCommandSafely(definition, { args, context, language }, deps, services);
+    const running = dispatcher.run(definition, args, context, language);
     let timer: NodeJS.Timeout | undefined;
     const quick = await Promise.race([running, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), DEFER_AFTER_MS)))]);
     clearTimeout(timer);
@@ -150,7 +123,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       await interaction.reply({ ...render(quick), ...(isEphemeral(quick) ? { flags: MessageFlags.Ephemeral } : {}) });
       return;
     }
-    const hidden = EPHEMERAL_WHEN_DEFERRED.has(definition.name);
+    const hidden = definition.ephemeral === true;
     await interaction.deferReply(hidden ? { flags: MessageFlags.Ephemeral } : {});
     const reply = await running;
     if (isEphemeral(reply) && !hidden) {
@@ -163,14 +136,11 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   }
 
   async function onCommand(interaction: ChatInputCommandInteraction) {
-    const definition = registry.find(interaction.commandName);
+    const definition = dispatcher.find(interaction.commandName);
     if (!definition) {
       // A command registered by an older version that this one no longer knows.
       const language = languageOf(contextOf(interaction).chat, interaction.locale);
-      await interaction.reply({
-        ...renderReply({ tone: 'error', lines: [[t(language, { id: 'Perintah tidak dikenal. Coba ', en: 'Unknown command. Try ' }), { code: '/help' }]] }, language),
-        flags: MessageFlags.Ephemeral,
-      });
+      await interaction.reply({ ...renderReply(dispatcher.unknownCommand(language), language), flags: MessageFlags.Ephemeral });
       return;
     }
     const args: Record<string, string | undefined> = {};
@@ -183,31 +153,29 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
 
   /** A reply button: its custom_id is a command line, run as if the user had typed it. */
   async function onButton(interaction: ButtonInteraction) {
-    const parsed = parseCommandLine(interaction.customId);
-    const definition = parsed && registry.find(parsed.name);
-    if (!parsed || !definition) {
+    const call = dispatcher.fromLine(interaction.customId);
+    if (!call || 'unknown' in call) {
       log.warn({ customId: interaction.customId }, 'button with an unknown command line');
       await interaction.deferUpdate();
       return;
     }
-    const [first] = definition.options;
-    await respond(interaction, definition, first ? { [first.name]: parsed.rest || undefined } : {});
+    await respond(interaction, call.definition, call.args);
   }
 
   async function onAutocomplete(interaction: AutocompleteInteraction) {
     const focused = interaction.options.getFocused(true);
-    const option = registry.find(interaction.commandName)?.options.find((o) => o.name === focused.name);
+    const option = dispatcher.find(interaction.commandName)?.options.find((o) => o.name === focused.name);
     if (!option || (option.kind !== 'portal' && option.kind !== 'portals')) {
       await interaction.respond([]);
       return;
     }
     const context = contextOf(interaction);
     // For /unsubscribe the channel's own portals come first.
-    const subscribed = interaction.commandName === 'unsubscribe' ? (services.subscriptions.get(context.chat)?.portals ?? []) : [];
-    const choices = portalChoices(services.catalog, String(focused.value), {
+    const subscribed = interaction.commandName === 'unsubscribe' ? (subscriptions.get(context.chat)?.portals ?? []) : [];
+    const choices = portalChoices(catalog, String(focused.value), {
       multiple: option.kind === 'portals',
       language: languageOf(context.chat, interaction.locale),
-      preferred: subscribed.map((id) => services.catalog.get(id)).filter((p) => p !== undefined),
+      preferred: subscribed.map((id) => catalog.get(id)).filter((p) => p !== undefined),
     });
     await interaction.respond(choices);
   }
@@ -224,19 +192,19 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   }
 
   async function removeWhere(reason: string, predicate: (chat: ChatRef) => boolean, fields: Record<string, string>) {
-    const removed = await services.subscriptions.removeWhere((r) => r.chat.platform === 'discord' && predicate(r.chat));
+    const removed = await subscriptions.removeWhere((r) => r.chat.platform === 'discord' && predicate(r.chat));
     if (removed.length) {
       log.warn({ ...fields, chats: removed.map((r) => r.chat.chatId), portals: removed.flatMap((r) => r.portals) }, `${reason}; its subscriptions were removed`);
     }
   }
 
   async function syncCommands(bot: Client<true>) {
-    const applicationId = bot.application.id || options.applicationId;
+    const applicationId = bot.application.id || settings.applicationId;
     if (!applicationId) throw new Error('no application id in READY and DISCORD_APPLICATION_ID is not set');
-    const route = options.guildId ? Routes.applicationGuildCommands(applicationId, options.guildId) : Routes.applicationCommands(applicationId);
+    const route = settings.guildId ? Routes.applicationGuildCommands(applicationId, settings.guildId) : Routes.applicationCommands(applicationId);
     const desired = slashCommands(registry);
     const existing = (await bot.rest.get(route, { query: new URLSearchParams({ with_localizations: 'true' }) })) as APIApplicationCommand[];
-    const scope = options.guildId ? { guildId: options.guildId } : { scope: 'global' };
+    const scope = settings.guildId ? { guildId: settings.guildId } : { scope: 'global' };
     if (sameCommands(existing, desired)) {
       log.info({ ...scope, commands: desired.length }, 'slash commands up to date');
       return;
@@ -249,7 +217,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     const bot = new Client({
       // Slash commands need no privileged intent and no message content.
       intents: [GatewayIntentBits.Guilds],
-      rest: { api: options.apiRoot },
+      rest: { api: settings.apiRoot },
       allowedMentions: { parse: [] },
     });
     bot.on(Events.InteractionCreate, (interaction) => void onInteraction(interaction));
@@ -280,7 +248,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       client = bot;
       const connected = readyOf(bot, READY_TIMEOUT_MS);
       try {
-        await bot.login(options.token);
+        await bot.login(settings.token);
         const readyClient = await connected.promise;
         log.info({ user: readyClient.user.tag, guilds: readyClient.guilds.cache.size }, 'Discord bot connected');
         await syncCommands(readyClient).catch((error: unknown) => log.error({ err: error }, 'could not register slash commands; the existing ones stay'));

@@ -9,19 +9,12 @@ import {
   type APIApplicationCommandStringOption,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { Catalog } from '../../core/catalog.js';
-import type { Language } from '../../core/delivery.js';
-import type { Portal } from '../../core/types.js';
 import type { CommandRegistry } from '../../../commands/registry.js';
 import type { CommandDefinition, CommandOption } from '../../../commands/types.js';
+import type { Catalog } from '../../core/catalog/index.js';
+import type { Language, Portal } from '../../core/types.js';
 
 export type SlashCommand = RESTPostAPIChatInputApplicationCommandsJSONBody;
-
-/** Read-only commands that also work in a direct message with the bot. */
-export const DM_COMMANDS: ReadonlySet<string> = new Set(['help', 'status', 'portals', 'history']);
-
-/** Commands that change a channel's alerts: only members who may manage the channel see and run them. */
-export const MANAGE_CHANNELS_COMMANDS: ReadonlySet<string> = new Set(['subscribe', 'unsubscribe', 'degraded']);
 
 /** Discord's limit on choices, autocomplete answers included. */
 export const MAX_CHOICES = 25;
@@ -46,16 +39,18 @@ function slashOption(option: CommandOption): APIApplicationCommandStringOption {
 function slashCommand(definition: CommandDefinition): SlashCommand {
   // Discord wants required options first; the registry's commands already list them that way.
   const options = [...definition.options].sort((a, b) => Number(b.required) - Number(a.required)).map(slashOption);
-  // Owner commands stay registered, but '0' hides them from everyone but server administrators;
-  // the command itself still checks that the caller is a bot owner.
-  const permissions = definition.hidden ? '0' : MANAGE_CHANNELS_COMMANDS.has(definition.name) ? PermissionFlagsBits.ManageChannels.toString() : null;
+  // Owner commands stay registered, but '0' hides them from everyone but server administrators
+  // (the dispatcher still checks that the caller is a bot owner); commands that change a channel's
+  // alerts are shown only to members who may manage the channel.
+  const permissions = definition.access === 'owner' ? '0' : definition.access === 'admin' ? PermissionFlagsBits.ManageChannels.toString() : null;
+  const inDms = definition.access !== 'owner' && definition.contexts.includes('dm');
   return {
     type: ApplicationCommandType.ChatInput,
     name: definition.name,
     description: clip(definition.description.en, 100),
     description_localizations: { id: clip(definition.description.id, 100) },
     default_member_permissions: permissions,
-    contexts: !definition.hidden && DM_COMMANDS.has(definition.name) ? [InteractionContextType.Guild, InteractionContextType.BotDM] : [InteractionContextType.Guild],
+    contexts: inDms ? [InteractionContextType.Guild, InteractionContextType.BotDM] : [InteractionContextType.Guild],
     integration_types: [ApplicationIntegrationType.GuildInstall],
     ...(options.length ? { options } : {}),
   };

@@ -8,11 +8,8 @@ import {
   type APIEmbedField,
 } from 'discord.js';
 import { alertReply } from '../../core/alert-text.js';
-import type { Alert, AlertItem, Language } from '../../core/delivery.js';
-import { causeText } from '../../core/i18n.js';
 import type { Inline, Line, Reply } from '../../core/reply.js';
-import { formatDateTime, formatDuration, formatPercent } from '../../core/time.js';
-import type { Uptime } from '../../store/history-store.js';
+import type { Alert, Language } from '../../core/types.js';
 
 /** Discord's limits that a rendered message has to respect. */
 export const DISCORD_LIMITS = {
@@ -59,6 +56,8 @@ function renderInline(part: Inline): string {
   if ('bold' in part) return part.bold ? `**${escapeMarkdown(part.bold)}**` : '';
   if ('italic' in part) return part.italic ? `*${escapeMarkdown(part.italic)}*` : '';
   if ('code' in part) return codeSpan(part.code);
+  // Discord shows `<t:…:R>` as "3 hours ago" in the reader's own clock and language.
+  if ('time' in part) return `${escapeMarkdown(part.time)} (<t:${Math.floor(part.at / 1000)}:R>)`;
   const text = escapeMarkdown(part.link).replace(/[[\]]/g, '\\$&');
   return /^https?:\/\//.test(part.url) ? `[${text}](${linkTarget(part.url)})` : text;
 }
@@ -69,7 +68,17 @@ export const renderLine = (line: Line) => line.map(renderInline).join('');
 const titleLine = (line: Line) =>
   line
     .map((part) =>
-      typeof part === 'string' ? escapeMarkdown(part) : 'bold' in part ? escapeMarkdown(part.bold) : 'italic' in part ? escapeMarkdown(part.italic) : 'code' in part ? codeSpan(part.code) : escapeMarkdown(part.link),
+      typeof part === 'string'
+        ? escapeMarkdown(part)
+        : 'bold' in part
+          ? escapeMarkdown(part.bold)
+          : 'italic' in part
+            ? escapeMarkdown(part.italic)
+            : 'code' in part
+              ? codeSpan(part.code)
+              : 'time' in part
+                ? escapeMarkdown(part.time)
+                : escapeMarkdown(part.link),
     )
     .join('');
 
@@ -114,6 +123,8 @@ function titleOf(title: Line): Pick<APIEmbed, 'title' | 'url'> {
 export function replyEmbed(reply: Reply, language: Language): APIEmbed {
   const embed: APIEmbed = { color: TONE_COLORS[reply.tone ?? 'info'] };
   if (reply.title?.length) Object.assign(embed, titleOf(reply.title));
+  if (reply.url && /^https?:\/\//.test(reply.url)) embed.url = reply.url;
+  if (reply.timestamp) embed.timestamp = new Date(Date.parse(reply.timestamp)).toISOString();
   const fields: APIEmbedField[] = (reply.fields ?? []).slice(0, DISCORD_LIMITS.fields).map((field) => ({
     name: clip(escapeMarkdown(field.name), DISCORD_LIMITS.fieldName) || '\u200b',
     value: clip(renderLine(field.value), DISCORD_LIMITS.fieldValue) || '\u200b',
@@ -171,81 +182,13 @@ export function renderReply(reply: Reply, language: Language): DiscordReplyMessa
   return message;
 }
 
-/** Parses a button's command line (`/subscribe jatim --yes`) into the command name and the rest. */
-export function parseCommandLine(line: string): { name: string; rest: string } | null {
-  const match = /^\/([A-Za-z0-9_]{1,32})(?:\s+([\s\S]*))?$/.exec(line.trim());
-  if (!match) return null;
-  return { name: match[1]!.toLowerCase(), rest: (match[2] ?? '').trim() };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Alerts
-
-const tr = (language: Language, id: string, en: string) => (language === 'id' ? id : en);
-const unix = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-
-function alertColor(kind: AlertItem['transition']['kind']): number {
-  return kind === 'down' ? TONE_COLORS.down : kind === 'degraded' ? TONE_COLORS.degraded : TONE_COLORS.up;
-}
-
-/** Extra facts the notifier looks up for a single-portal alert; each may be missing. */
-export interface AlertExtras {
-  uptime?: Uptime | null;
-}
-
-/** One portal in detail: coloured embed with cause, error code, since, duration, uptime and links. */
-function singleAlertEmbed(alert: Alert, item: AlertItem, extras: AlertExtras): APIEmbed {
-  const { language, timezone } = alert;
-  const { transition: t, portal } = item;
-  const when = (iso: string) => `${formatDateTime(Date.parse(iso), timezone, language)} (<t:${unix(iso)}:R>)`;
-  const headline = {
-    down: tr(language, `🔴 ${portal.name} DOWN`, `🔴 ${portal.name} is DOWN`),
-    up: tr(language, `🟢 ${portal.name} pulih`, `🟢 ${portal.name} is back UP`),
-    degraded: tr(language, `🟡 ${portal.name} terganggu`, `🟡 ${portal.name} is degraded`),
-    recovered: tr(language, `🟢 ${portal.name} normal kembali`, `🟢 ${portal.name} is back to normal`),
-    silent: portal.name,
-  }[t.kind];
-  const recovering = t.kind === 'up' || t.kind === 'recovered';
-  const cause = recovering ? t.outageCause : t.cause;
-  const code = recovering ? t.outageErrorCode : t.errorCode;
-  const since = recovering ? t.outageStartedAt : t.kind === 'down' ? (t.outageStartedAt ?? t.at) : t.at;
-  const fields: APIEmbedField[] = [];
-  if (cause) fields.push({ name: tr(language, 'Penyebab', 'Cause'), value: escapeMarkdown(causeText(cause, language, recovering ? null : t.httpStatus)) });
-  if (code) {
-    const estimate = !recovering && t.errorCodeEstimate ? `\n${escapeMarkdown(tr(language, 'Perkiraan aplikasi mulai gagal: ', 'Estimated start of the failing instance: '))}${when(t.errorCodeEstimate)}` : '';
-    fields.push({ name: tr(language, 'Kode Error', 'Error code'), value: `${codeSpan(code)}${estimate}`, inline: !estimate });
-  }
-  if (since) fields.push({ name: tr(language, 'Sejak', 'Since'), value: when(since), inline: true });
-  if (t.outageDurationMs !== null && recovering) {
-    fields.push({ name: tr(language, 'Durasi', 'Duration'), value: `**${escapeMarkdown(formatDuration(t.outageDurationMs, language))}**`, inline: true });
-  }
-  const uptime = extras.uptime;
-  if (uptime && (uptime.h24 !== null || uptime.d7 !== null || uptime.d30 !== null)) {
-    const day = tr(language, 'hari', 'd');
-    fields.push({
-      name: 'Uptime',
-      value: escapeMarkdown(`24 ${tr(language, 'jam', 'h')} ${formatPercent(uptime.h24, language)} · 7 ${day} ${formatPercent(uptime.d7, language)} · 30 ${day} ${formatPercent(uptime.d30, language)}`),
-    });
-  }
-  const links: Line = [{ link: tr(language, 'Buka portal', 'Open portal'), url: portal.url }];
-  if (alert.publicUrl) links.push(' · ', { link: tr(language, 'Halaman status', 'Status page'), url: `${alert.publicUrl.replace(/\/$/, '')}/portal/${portal.id}` });
-  fields.push({ name: tr(language, 'Tautan', 'Link'), value: renderLine(links) });
-  return {
-    title: clip(escapeMarkdown(headline), DISCORD_LIMITS.title),
-    url: portal.url,
-    color: alertColor(t.kind),
-    fields: fields.map((f) => ({ ...f, value: clip(f.value, DISCORD_LIMITS.fieldValue) })),
-    footer: { text: 'Pantau LPSE' },
-    timestamp: new Date(Date.parse(t.at)).toISOString(),
-  };
-}
 
 /**
  * An alert as a channel message: one portal in detail, or the cycle's digest (down ones first) as
  * one embed coloured by the worst change. Either way one message per channel per cycle.
  */
-export function alertMessage(alert: Alert, extras: AlertExtras = {}): { embeds: APIEmbed[]; allowed_mentions: { parse: [] } } {
-  const [only] = alert.items;
-  const embed = alert.items.length === 1 && only ? singleAlertEmbed(alert, only, extras) : { ...replyEmbed(alertReply(alert), alert.language), footer: { text: 'Pantau LPSE' } };
-  return { embeds: [embed], allowed_mentions: { parse: [] } };
+export function alertMessage(alert: Alert): { embeds: APIEmbed[]; allowed_mentions: { parse: [] } } {
+  return { embeds: [{ ...replyEmbed(alertReply(alert), alert.language), footer: { text: 'Pantau LPSE' } }], allowed_mentions: { parse: [] } };
 }

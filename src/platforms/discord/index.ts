@@ -1,12 +1,8 @@
 import { REST } from 'discord.js';
-import type { AppServices } from '../../app.js';
-import { commands } from '../../../commands/registry.js';
-import { createCommandDeps } from '../command-deps.js';
-import type { ChatPlatform } from '../platform.js';
+import type { ChatPlatform, LoadedPlatform } from '../types.js';
 import { createDiscordAdapter } from './adapter.js';
 import { createDiscordNotifier } from './notifier.js';
-
-export const DEFAULT_DISCORD_API_ROOT = 'https://discord.com/api';
+import type { DiscordSettings } from './settings.js';
 
 /**
  * Rate limits shorter than this are waited out by @discordjs/rest inside the send; longer ones
@@ -24,33 +20,21 @@ export interface DiscordPlatform extends ChatPlatform {
  * Discord with DISCORD_TOKEN. DISCORD_API_ROOT points REST (and so the gateway address from
  * `GET /gateway/bot`) at a proxy or a fake; DISCORD_GUILD_ID registers the commands in one guild.
  */
-export function createDiscordPlatform(services: AppServices): DiscordPlatform {
-  const { env } = services.config;
-  if (!env.discordToken) throw new Error('DISCORD_TOKEN is not set');
-  const apiRoot = (env.discordApiRoot ?? DEFAULT_DISCORD_API_ROOT).replace(/\/+$/, '');
+export function loadDiscord(settings: DiscordSettings): LoadedPlatform<DiscordPlatform> {
   // Alerts use a REST client of their own: no hidden retries of 5xx (the outbox retries with
   // back-off) and a token that does not depend on the gateway session being up.
   const rest = new REST({
-    api: apiRoot,
+    api: settings.apiRoot,
     retries: 0,
     rejectOnRateLimit: (limit) => limit.retryAfter > OUTBOX_WAITS_LONGER_THAN_MS,
-  }).setToken(env.discordToken);
-  const notifier = createDiscordNotifier({ rest, status: services.status, logger: services.logger.child({ component: 'discord-notifier' }) });
-  const adapter = createDiscordAdapter({
-    token: env.discordToken,
-    apiRoot,
-    applicationId: env.discordApplicationId,
-    guildId: env.discordGuildId,
-    registry: commands,
-    deps: createCommandDeps(services),
-    services,
-    logger: services.logger,
-  });
+  }).setToken(settings.token);
+  const notifier = createDiscordNotifier(rest);
   return {
     name: 'discord',
     notifier,
-    start: adapter.start,
-    stop: adapter.stop,
-    whenReady: adapter.whenReady,
-  } satisfies DiscordPlatform;
+    connect(deps) {
+      const adapter = createDiscordAdapter({ settings, deps });
+      return { name: 'discord', notifier, start: adapter.start, stop: adapter.stop, whenReady: adapter.whenReady } satisfies DiscordPlatform;
+    },
+  };
 }

@@ -1,8 +1,7 @@
 import { DiscordAPIError, HTTPError, RateLimitError, Routes, type REST } from 'discord.js';
-import type { Logger } from 'pino';
-import { DeliveryError, type Alert, type Notifier } from '../../core/delivery.js';
-import type { StatusService } from '../../core/status-service.js';
-import { alertMessage, type AlertExtras } from './format.js';
+import { rememberRenderings } from '../../core/alert-text.js';
+import { DeliveryError, type Notifier } from '../../core/notifier.js';
+import { alertMessage } from './format.js';
 
 /**
  * Discord error codes after which the bot cannot post to the channel any more, so its
@@ -36,36 +35,14 @@ export function toDeliveryError(error: unknown): DeliveryError {
   return new DeliveryError('transient', error instanceof Error ? error.message : String(error), {}, { cause: error });
 }
 
-export interface DiscordNotifierOptions {
-  /** A REST client of its own, with the bot token set and 5xx retries left to the outbox. */
-  rest: REST;
-  /** Uptime for single-portal alerts; an alert goes out without it when the lookup fails. */
-  status?: Pick<StatusService, 'views'>;
-  logger?: Logger;
-}
-
 /** Sends alerts to Discord channels (threads included: a thread is a channel) as embeds. */
-export function createDiscordNotifier(options: DiscordNotifierOptions) {
-  const { rest, status, logger } = options;
-
-  async function extrasFor(alert: Alert): Promise<AlertExtras> {
-    const [only] = alert.items;
-    if (!status || alert.items.length !== 1 || !only) return {};
-    try {
-      const [view] = await status.views([only.portal]);
-      return { uptime: view?.uptime ?? null };
-    } catch (error) {
-      logger?.warn({ err: error, portalId: only.portal.id }, 'uptime lookup failed; alert sent without it');
-      return {};
-    }
-  }
-
+export function createDiscordNotifier(rest: REST) {
+  const render = rememberRenderings(alertMessage);
   return {
     platform: 'discord' as const,
-    async deliver(alert: Alert) {
-      const body = alertMessage(alert, await extrasFor(alert));
+    async deliver(alert) {
       try {
-        await rest.post(Routes.channelMessages(alert.chat.chatId), { body });
+        await rest.post(Routes.channelMessages(alert.chat.chatId), { body: render(alert) });
       } catch (error) {
         throw toDeliveryError(error);
       }

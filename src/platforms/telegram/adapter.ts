@@ -1,13 +1,10 @@
 import { Bot, GrammyError, InputFile, type Context } from 'grammy';
 import type { BotCommand, Chat, Message, User } from 'grammy/types';
-import type { Logger } from 'pino';
-import type { AppServices } from '../../app.js';
-import type { Language } from '../../core/delivery.js';
+import type { ChatContext } from '../../../commands/types.js';
 import type { Reply } from '../../core/reply.js';
-import type { ChatRef } from '../../store/subscription-store.js';
-import type { CommandRegistry } from '../../../commands/registry.js';
-import type { ChatContext, CommandDeps } from '../../../commands/types.js';
-import { runCommandSafely } from '../command-deps.js';
+import type { ChatRef, Language } from '../../core/types.js';
+import { createDispatcher } from '../dispatch.js';
+import type { PlatformDeps } from '../types.js';
 import { renderReply, TELEGRAM_MAX_TEXT } from './format.js';
 
 /** The user id Telegram shows for messages an anonymous group admin sends. */
@@ -17,19 +14,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export interface TelegramAdapterOptions {
   bot: Bot;
-  registry: CommandRegistry;
-  deps: CommandDeps;
-  services: AppServices;
+  deps: PlatformDeps;
   pollTimeoutSeconds: number;
-  logger: Logger;
-}
-
-/** Splits `/status@pantau_bot gresik` into the command name and the rest, or null if not for us. */
-export function parseCommandLine(text: string, botUsername: string | undefined): { name: string; rest: string } | null {
-  const match = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+([\s\S]*))?$/.exec(text.trim());
-  if (!match) return null;
-  if (match[2] && botUsername && match[2].toLowerCase() !== botUsername.toLowerCase()) return null;
-  return { name: match[1]!.toLowerCase(), rest: (match[3] ?? '').trim() };
 }
 
 function chatRefOf(chat: Chat, message: Message | undefined): ChatRef {
@@ -43,25 +29,25 @@ function chatRefOf(chat: Chat, message: Message | undefined): ChatRef {
  * changes, and long polling that survives a conflicting instance and network failures.
  */
 export function createTelegramAdapter(options: TelegramAdapterOptions) {
-  const { bot, registry, deps, services, logger } = options;
-  const log = logger.child({ component: 'telegram' });
+  const { bot, deps } = options;
+  const { subscriptions, defaultLanguage } = deps.commands;
+  const log = deps.logger.child({ component: 'telegram' });
+  const dispatcher = createDispatcher(deps);
   let stopped = false;
   let polling: Promise<void> | null = null;
 
-  const languageOf = (chat: ChatRef): Language => services.subscriptions.get(chat)?.language ?? services.config.language;
+  const languageOf = (chat: ChatRef): Language => subscriptions.get(chat)?.language ?? defaultLanguage;
 
   function contextFor(ctx: Context, chat: Chat, from: User | undefined, message: Message | undefined): ChatContext {
-    const ref = chatRefOf(chat, message);
     const isPrivate = chat.type === 'private';
     const userId = String(from?.id ?? '');
     return {
-      chat: ref,
+      chat: chatRefOf(chat, message),
+      kind: isPrivate ? 'private' : 'group',
       title: 'title' in chat && chat.title ? chat.title : null,
-      isPrivate,
       userId,
-      isOwner: services.config.env.ownerIds.includes(userId),
+      isOwner: deps.ownerIds.includes(userId),
       async isAdmin() {
-        if (isPrivate) return true;
         // Anonymous admins post on behalf of the group itself.
         if (message?.sender_chat?.id === chat.id || from?.id === GROUP_ANONYMOUS_BOT_ID) return true;
         if (!from) return false;
@@ -89,21 +75,16 @@ export function createTelegramAdapter(options: TelegramAdapterOptions) {
   }
 
   async function runLine(ctx: Context, text: string, chat: Chat, from: User | undefined, message: Message | undefined) {
-    const parsed = parseCommandLine(text, bot.botInfo?.username);
-    if (!parsed) return;
-    const definition = registry.find(parsed.name);
+    const call = dispatcher.fromLine(text, bot.botInfo?.username);
+    if (!call) return;
     const context = contextFor(ctx, chat, from, message);
     const language = languageOf(context.chat);
-    if (!definition) {
+    if ('unknown' in call) {
       // In groups, other bots' commands are none of our business.
-      if (chat.type === 'private') {
-        await send(context.chat, { tone: 'error', lines: [[language === 'id' ? 'Perintah tidak dikenal. Ketik ' : 'Unknown command. Type ', { code: '/help' }]] }, language);
-      }
+      if (context.kind === 'private') await send(context.chat, dispatcher.unknownCommand(language), language);
       return;
     }
-    const first = definition.options[0];
-    const args: Record<string, string | undefined> = first ? { [first.name]: parsed.rest || undefined } : {};
-    const reply = await runCommandSafely(definition, { args, context, language }, deps, services);
+    const reply = await dispatcher.run(call.definition, call.args, context, language);
     // A command may have changed the chat's language (/lang).
     await send(context.chat, reply, languageOf(context.chat));
   }
@@ -115,7 +96,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions) {
   });
 
   bot.on('message:migrate_to_chat_id', async (ctx) => {
-    const moved = await services.subscriptions.moveChat('telegram', String(ctx.chat.id), String(ctx.message.migrate_to_chat_id));
+    const moved = await subscriptions.moveChat('telegram', String(ctx.chat.id), String(ctx.message.migrate_to_chat_id));
     if (moved.length) log.info({ from: ctx.chat.id, to: ctx.message.migrate_to_chat_id }, 'group upgraded to a supergroup; subscriptions moved');
   });
 
@@ -132,29 +113,27 @@ export function createTelegramAdapter(options: TelegramAdapterOptions) {
     const status = update.new_chat_member.status;
     const chatId = String(update.chat.id);
     if (status === 'kicked' || status === 'left') {
-      const removed = await services.subscriptions.removeWhere((r) => r.chat.platform === 'telegram' && r.chat.chatId === chatId);
+      const removed = await subscriptions.removeWhere((r) => r.chat.platform === 'telegram' && r.chat.chatId === chatId);
       if (removed.length) log.warn({ chatId, portals: removed.flatMap((r) => r.portals) }, 'bot removed from chat; its subscriptions were removed');
       return;
     }
     const wasOut = update.old_chat_member.status === 'left' || update.old_chat_member.status === 'kicked';
     if (wasOut && update.chat.type !== 'private') {
-      const help = registry.find('help');
+      const help = dispatcher.find('help');
       if (!help) return;
       const chat: ChatRef = { platform: 'telegram', chatId, threadId: null, guildId: null };
       const language = languageOf(chat);
-      const reply = await runCommandSafely(help, { args: {}, context: { chat, title: null, isPrivate: false, userId: String(update.from.id), isOwner: false, isAdmin: async () => false }, language }, deps, services);
-      await send(chat, reply, language);
+      const context: ChatContext = { chat, kind: 'group', title: null, userId: String(update.from.id), isOwner: false, isAdmin: async () => false };
+      await send(chat, await dispatcher.run(help, {}, context, language), language);
     }
   });
 
   bot.catch((error) => {
-    const cause = error.error;
-    log.error({ err: cause, updateId: error.ctx.update.update_id }, 'handling a Telegram update failed; going on');
+    log.error({ err: error.error, updateId: error.ctx.update.update_id }, 'handling a Telegram update failed; going on');
   });
 
   async function publishCommands() {
-    const visible = registry.all.filter((c) => !c.hidden);
-    const list = (language: Language): BotCommand[] => visible.map((c) => ({ command: c.name, description: c.description[language].slice(0, 256) }));
+    const list = (language: Language): BotCommand[] => deps.registry.listed().map((c) => ({ command: c.name, description: c.description[language].slice(0, 256) }));
     await bot.api.setMyCommands(list('id'));
     await bot.api.setMyCommands(list('id'), { language_code: 'id' });
     await bot.api.setMyCommands(list('en'), { language_code: 'en' });

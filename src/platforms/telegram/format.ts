@@ -1,5 +1,5 @@
-import type { Language } from '../../core/delivery.js';
 import type { Inline, Line, Reply } from '../../core/reply.js';
+import type { Language } from '../../core/types.js';
 
 /** Telegram's limit on a message's text. */
 export const TELEGRAM_MAX_TEXT = 4096;
@@ -16,6 +16,7 @@ function renderInline(part: Inline): string {
   if ('bold' in part) return `<b>${escapeHtml(part.bold)}</b>`;
   if ('italic' in part) return `<i>${escapeHtml(part.italic)}</i>`;
   if ('code' in part) return `<code>${escapeHtml(part.code)}</code>`;
+  if ('time' in part) return escapeHtml(part.time);
   return /^https?:\/\//.test(part.url) ? `<a href="${escapeAttribute(part.url)}">${escapeHtml(part.link)}</a>` : escapeHtml(part.link);
 }
 

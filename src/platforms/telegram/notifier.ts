@@ -1,6 +1,7 @@
 import { GrammyError, HttpError, type Api } from 'grammy';
 import { alertReply, rememberRenderings } from '../../core/alert-text.js';
-import { DeliveryError, type Alert, type Notifier } from '../../core/delivery.js';
+import { DeliveryError, type Notifier } from '../../core/notifier.js';
+import type { Alert } from '../../core/types.js';
 import { renderReply } from './format.js';
 
 export interface TelegramRates {

@@ -3,10 +3,11 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config.js';
-import { createDiscordPlatform, type DiscordPlatform } from '../../../src/platforms/discord/index.js';
-import type { ChatRef } from '../../../src/store/subscription-store.js';
+import type { ChatRef } from '../../../src/core/types.js';
+import type { DiscordPlatform } from '../../../src/platforms/discord/index.js';
 import { createFakeDiscord, FAKE_DISCORD_IDS as IDS, type FakeDiscord, type Payload } from '../../fakes/fake-discord.js';
 import { createFakePortal, type FakePortal } from '../../fakes/fake-portal.js';
+import { byHand } from '../../helpers/app.js';
 
 const MANAGER = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.ManageChannels;
 const RED = 0xe74c3c;
@@ -30,7 +31,7 @@ check: { failuresToDown: 2, successesToUp: 1, timeoutSeconds: 2, maxRequestsPerS
 `;
   async function boot(): Promise<App> {
     const config = loadConfig(yaml(), { STORE_URL: 'memory://', HTTP_PORT: '0', DISCORD_TOKEN: 'fake-token', DISCORD_API_ROOT: discord.apiRoot });
-    const started = await createApp(config, { platforms: [createDiscordPlatform], schedule: false, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+    const started = await createApp(config, { ticker: byHand(), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
     await started.start();
     await (started.platforms[0] as DiscordPlatform).whenReady();
     return started;

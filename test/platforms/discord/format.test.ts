@@ -1,10 +1,11 @@
 import { ButtonStyle, ComponentType, DiscordAPIError, HTTPError, type APIApplicationCommand } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { createCatalog, loadBuiltInCatalog } from '../../../src/core/catalog.js';
-import { DeliveryError, type Alert } from '../../../src/core/delivery.js';
-import type { Portal, Transition } from '../../../src/core/types.js';
+import { createCatalog, loadBuiltInCatalog } from '../../../src/core/catalog/index.js';
+import { DeliveryError } from '../../../src/core/notifier.js';
+import type { Alert, Portal, Transition } from '../../../src/core/types.js';
 import { portalChoices, sameCommands, slashCommands } from '../../../src/platforms/discord/commands.js';
-import { alertMessage, escapeMarkdown, parseCommandLine, renderLine, renderReply, replyButtons } from '../../../src/platforms/discord/format.js';
+import { parseCommandLine } from '../../../src/platforms/dispatch.js';
+import { alertMessage, escapeMarkdown, renderLine, renderReply, replyButtons } from '../../../src/platforms/discord/format.js';
 import { toDeliveryError } from '../../../src/platforms/discord/notifier.js';
 import { commands } from '../../../commands/registry.js';
 
@@ -71,8 +72,8 @@ describe('Discord format', () => {
       timezone: 'Asia/Jakarta',
       publicUrl: null,
       items: [
-        { portal: portal('a', 'LPSE Kota *A*'), transition: transition('a', 'up') },
-        { portal: portal('b', 'LPSE Kota B'), transition: transition('b', 'down') },
+        { portal: portal('a', 'LPSE Kota *A*'), transition: transition('a', 'up'), uptime: null },
+        { portal: portal('b', 'LPSE Kota B'), transition: transition('b', 'down'), uptime: null },
       ],
     };
     const { embeds } = alertMessage(alert);

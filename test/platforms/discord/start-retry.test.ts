@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { createDiscordPlatform } from '../../../src/platforms/discord/index.js';
 import { createFakeDiscord, type FakeDiscord } from '../../fakes/fake-discord.js';
 import { startApp } from '../../helpers/app.js';
 
@@ -44,7 +43,7 @@ it('keeps trying to start Discord when it is unreachable at boot, and connects o
   discord = await createFakeDiscord();
   const outage = { over: false, refused: 0 };
   const apiRoot = await flakyDiscordRest(discord.apiRoot, outage);
-  app = await startApp('portals:\n  - { id: gresikkab, name: Gresik, url: "http://127.0.0.1:9/" }\n', { DISCORD_TOKEN: 'fake-token', DISCORD_API_ROOT: apiRoot }, { platforms: [createDiscordPlatform] });
+  app = await startApp('portals:\n  - { id: gresikkab, name: Gresik, url: "http://127.0.0.1:9/" }\n', { DISCORD_TOKEN: 'fake-token', DISCORD_API_ROOT: apiRoot });
   await expect.poll(() => outage.refused, { timeout: 10_000 }).toBeGreaterThan(0);
   expect(app.isLeader()).toBe(true); // monitoring runs meanwhile
   outage.over = true;

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { alertReply, rememberRenderings } from '../../../src/core/alert-text.js';
-import { buildBatch } from '../../../src/core/broadcaster.js';
+import { buildAlertBatch } from '../../../src/core/alert-batch.js';
 import { decodeErrorCode } from '../../../src/core/classifier.js';
-import type { Alert, AlertItem } from '../../../src/core/delivery.js';
-import type { PendingTransition } from '../../../src/core/state-machine.js';
-import type { Portal, Transition } from '../../../src/core/types.js';
-import type { ChatRecord } from '../../../src/store/subscription-store.js';
+import type { Alert, AlertItem, ChatRecord, PendingTransition, Portal, Transition } from '../../../src/core/types.js';
 import { escapeHtml, renderReply, TELEGRAM_MAX_TEXT } from '../../../src/platforms/telegram/format.js';
 import { checkTelegramHtml } from '../../fakes/fake-bot-api.js';
 
@@ -51,31 +48,30 @@ const alert = (items: AlertItem[], language: 'id' | 'en' = 'id'): Alert => ({
 
 describe('Telegram alert text', () => {
   it('names the portal, the cause in plain words, the Kode Error and its decoded time', () => {
-    const { text } = renderReply(alertReply(alert([{ portal: portal('gresikkab', 'LPSE Kabupaten Gresik'), transition: transition('gresikkab', 'down') }])), 'id');
+    const { text } = renderReply(alertReply(alert([{ portal: portal('gresikkab', 'LPSE Kabupaten Gresik'), transition: transition('gresikkab', 'down'), uptime: null }])), 'id');
     expect(text).toContain('<b>LPSE Kabupaten Gresik</b> DOWN');
     expect(text).toContain('aplikasi SPSE menampilkan halaman error');
-    expect(text).toContain('<code>Kode Error : 81kep4jo9</code>');
-    expect(text).toContain('perkiraan aplikasi mulai gagal: 25 Mei 2023 15.48 WIB');
+    expect(text).toContain('<b>Kode Error</b>: <code>81kep4jo9</code> — perkiraan aplikasi mulai gagal: 25 Mei 2023 15.48 WIB');
     expect(checkTelegramHtml(text).ok).toBe(true);
   });
 
   it('tells how long the outage lasted when the portal is back', () => {
-    const { text } = renderReply(alertReply(alert([{ portal: portal('gresikkab'), transition: transition('gresikkab', 'up') }], 'en')), 'en');
+    const { text } = renderReply(alertReply(alert([{ portal: portal('gresikkab'), transition: transition('gresikkab', 'up'), uptime: null }], 'en')), 'en');
     expect(text).toContain('is back UP');
-    expect(text).toContain('Down for <b>2 h 13 min</b>');
-    expect(text).toContain('since 26 May 2023 13:47 WIB');
+    expect(text).toContain('<b>Duration</b>: <b>2 h 13 min</b>');
+    expect(text).toContain('<b>Since</b>: 26 May 2023 13:47 WIB');
   });
 
   it('escapes every dynamic string so Telegram accepts the message', () => {
     expect(escapeHtml('a < b & c > d')).toBe('a &lt; b &amp; c &gt; d');
     const nasty = portal('x', 'LPSE <b>Kota</b> & "Co" </code>');
-    const { text } = renderReply(alertReply(alert([{ portal: nasty, transition: transition('x', 'down') }])), 'id');
+    const { text } = renderReply(alertReply(alert([{ portal: nasty, transition: transition('x', 'down'), uptime: null }])), 'id');
     expect(text).toContain('LPSE &lt;b&gt;Kota&lt;/b&gt; &amp; "Co" &lt;/code&gt;');
     expect(checkTelegramHtml(text).ok).toBe(true);
   });
 
   it('cuts a national digest at 4,096 characters and says how many more there are', () => {
-    const items = Array.from({ length: 600 }, (_, i) => ({ portal: portal(`p${i}`), transition: transition(`p${i}`, 'down', { id: `p${i}:1` }) }));
+    const items = Array.from({ length: 600 }, (_, i) => ({ portal: portal(`p${i}`), transition: transition(`p${i}`, 'down', { id: `p${i}:1` }), uptime: null }));
     const { text } = renderReply(alertReply(alert(items)), 'id');
     const check = checkTelegramHtml(text);
     expect(check.ok).toBe(true);
@@ -104,7 +100,7 @@ describe('one message per chat per cycle', () => {
     transitions.push(transition('slow', 'degraded', { id: 'slow:1' }), transition('quiet', 'silent', { id: 'quiet:1' }));
     const chats = Array.from({ length: 100 }, (_, c) => chat(`${c}`, Array.from({ length: 20 }, (_, k) => `p${(c * 7 + k) % 600}`)));
     chats.push(chat('opt-in', ['slow', 'quiet'], true), chat('opt-out', ['slow', 'quiet']));
-    const batch = buildBatch('c1', transitions, (id) => chats.filter((c) => c.portals.includes(id)), 0);
+    const batch = buildAlertBatch('c1', transitions, (id) => chats.filter((c) => c.portals.includes(id)), 0);
     expect(batch.messages).toHaveLength(101);
     expect(batch.messages.filter((m) => m.chat.chatId !== 'opt-in').every((m) => m.transitionIds.length === 20)).toBe(true);
     expect(batch.messages.find((m) => m.chat.chatId === 'opt-in')?.transitionIds).toEqual(['slow:1']);
@@ -120,8 +116,8 @@ describe('alert renderings shared within a batch', () => {
       return renderReply(alertReply(a), a.language).text;
     });
     // One batch: its transitions are the same objects for every chat.
-    const gresik = { portal: portal('gresikkab'), transition: transition('gresikkab', 'down') };
-    const tuban = { portal: portal('tuban'), transition: transition('tuban', 'down', { id: 'tuban:1' }) };
+    const gresik = { portal: portal('gresikkab'), transition: transition('gresikkab', 'down'), uptime: null };
+    const tuban = { portal: portal('tuban'), transition: transition('tuban', 'down', { id: 'tuban:1' }), uptime: null };
     const texts = Array.from({ length: 1000 }, () => render(alert([gresik])));
     expect(renders).toBe(1);
     expect(new Set(texts).size).toBe(1);
@@ -137,7 +133,7 @@ describe('alert renderings shared within a batch', () => {
     expect(both).toContain('tuban');
 
     // The next batch brings new transition objects: never the previous batch's text.
-    const recovered = render(alert([{ portal: gresik.portal, transition: transition('gresikkab', 'up') }]));
+    const recovered = render(alert([{ portal: gresik.portal, transition: transition('gresikkab', 'up'), uptime: null }]));
     expect(renders).toBe(4);
     expect(recovered).not.toBe(texts[0]);
   });

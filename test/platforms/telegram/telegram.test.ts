@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { createTelegramPlatform } from '../../../src/platforms/telegram/index.js';
 import { createFakeBotApi, type FakeBotApi } from '../../fakes/fake-bot-api.js';
 import { createFakePortal, type FakePortal } from '../../fakes/fake-portal.js';
 import { cycle, startApp, tempSqliteUrl } from '../../helpers/app.js';
@@ -23,7 +22,7 @@ check: { failuresToDown: 2, successesToUp: 1, timeoutSeconds: 1 }
 telegram: { pollTimeoutSeconds: 1, messagesPerSecond: 200 }
 `;
   const boot = async () => {
-    app = await startApp(yaml(), { STORE_URL: storeUrl, TELEGRAM_BOT_TOKEN: '123:fake', TELEGRAM_API_ROOT: telegram.apiRoot }, { platforms: [createTelegramPlatform] });
+    app = await startApp(yaml(), { STORE_URL: storeUrl, TELEGRAM_BOT_TOKEN: '123:fake', TELEGRAM_API_ROOT: telegram.apiRoot });
     return app;
   };
   const say = async (text: string, from = ADMIN, chat = GROUP, extra: { messageThreadId?: number } = {}) => {
@@ -81,7 +80,7 @@ telegram: { pollTimeoutSeconds: 1, messagesPerSecond: 200 }
     const ups = alertsTo(GROUP.id).slice(1);
     expect(ups).toHaveLength(1);
     expect(ups[0]!.text).toMatch(/pulih/);
-    expect(ups[0]!.text).toMatch(/Down selama/);
+    expect(ups[0]!.text).toMatch(/<b>Durasi<\/b>: <b>(\d+ menit|kurang dari 1 menit)<\/b>/);
   });
 
   it('waits out a 429 without losing the alert, and drops a chat that kicked the bot', async () => {

@@ -1,23 +1,4 @@
-import type { ChatRef } from '../store/subscription-store.js';
-import type { Portal, Transition } from './types.js';
-
-export type Language = 'id' | 'en';
-
-/** One portal's change inside an alert. */
-export interface AlertItem {
-  transition: Transition;
-  portal: Portal;
-}
-
-/** Everything a platform needs to render one alert message to one chat. */
-export interface Alert {
-  chat: ChatRef;
-  language: Language;
-  timezone: string;
-  /** Status page address for links, when configured. */
-  publicUrl: string | null;
-  items: AlertItem[];
-}
+import type { Alert, ChatPlatformName } from './types.js';
 
 /**
  * Why a delivery failed, in terms the outbox can act on. Each platform maps its own errors
@@ -44,6 +25,6 @@ export class DeliveryError extends Error {
 
 /** Sends alerts to one platform. Throws DeliveryError on failure. */
 export interface Notifier {
-  readonly platform: ChatRef['platform'];
+  readonly platform: ChatPlatformName;
   deliver(alert: Alert): Promise<void>;
 }

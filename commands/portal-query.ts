@@ -1,10 +1,7 @@
-import type { Catalog, ProvinceMatch } from '../src/core/catalog.js';
-import type { Language } from '../src/core/delivery.js';
-import { causeText, STATE_EMOJI, stateText } from '../src/core/i18n.js';
-import type { PortalView } from '../src/core/status-service.js';
-import { formatDateTime, formatDuration } from '../src/core/time.js';
-import type { Portal } from '../src/core/types.js';
-import { t, type CommandDefinition, type Line, type Reply } from './types.js';
+/** Reading what a person typed as one portal, several, or a province; and saying what was not understood. */
+import type { Catalog, ProvinceMatch } from '../src/core/catalog/index.js';
+import type { Language, Portal } from '../src/core/types.js';
+import { t, type Line, type Reply } from './types.js';
 
 export interface PortalQueryResult {
   found: Portal[];
@@ -84,37 +81,3 @@ export function unresolvedReply(result: PortalQueryResult, language: Language, c
   }
   return { lines, buttons };
 }
-
-export function usageReply(definition: CommandDefinition, language: Language, problem?: string): Reply {
-  return {
-    tone: 'error',
-    ephemeral: true,
-    lines: [
-      ...(problem ? [[problem]] : []),
-      [t(language, { id: 'Cara pakai: ', en: 'Usage: ' }), { code: t(language, definition.usage) }],
-    ],
-  };
-}
-
-/** One line per portal: emoji, name, state, how long. */
-export function stateLine(view: PortalView, language: Language, now: number): Line {
-  const duration = formatDuration(now - Date.parse(view.since), language);
-  const cause = view.state === 'down' || view.state === 'degraded' || view.state === 'blocked' ? ` — ${causeText(view.cause, language, view.httpStatus)}` : '';
-  return [`${STATE_EMOJI[view.state]} `, { bold: view.name.replace(/^LPSE\s+/, '') }, `: ${stateText(view.state, language)} (${duration})${cause}`];
-}
-
-const SPARKS = '▁▂▃▄▅▆▇█';
-/** A latency sparkline from hourly averages; gaps are spaces. */
-export function sparkline(values: Array<number | null>): string {
-  const known = values.filter((v): v is number => v !== null);
-  if (known.length === 0) return '';
-  const min = Math.min(...known);
-  const max = Math.max(...known);
-  return values
-    .map((v) => (v === null ? ' ' : SPARKS[max === min ? 3 : Math.round(((v - min) / (max - min)) * (SPARKS.length - 1))]))
-    .join('');
-}
-
-export const when = (iso: string, zone: string, language: Language) => formatDateTime(Date.parse(iso), zone, language);
-
-export const isGroup = (context: { isPrivate: boolean }) => !context.isPrivate;

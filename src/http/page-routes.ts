@@ -1,4 +1,5 @@
-import type { AppServices } from '../app.js';
+import type { HistoryStore } from '../core/ports.js';
+import type { Clock } from '../core/types.js';
 import type { HttpContext, PageRenderers } from './server.js';
 import { portalBadge, unknownBadge } from './pages/badge.js';
 import type { PageDeps } from './pages/deps.js';
@@ -21,12 +22,12 @@ function segment(raw: string): string | null {
  * (`/portal/:id`), embeddable badges (`/badge/:id.svg`) and an Atom feed of incidents
  * (`/feed.xml`). Server-rendered HTML and SVG, inline CSS, no script: small and fast on a phone.
  */
-export function createPageRenderers(services: AppServices): PageRenderers {
+export function createPageRenderers(options: { history: HistoryStore; clock: Clock; timezone: string; publicUrl: string | null }): PageRenderers {
   const deps: PageDeps = {
-    history: services.history,
-    clock: services.clock,
-    timeText: createTimeText(services.config.timezone),
-    publicUrl: services.config.publicUrl ?? null,
+    history: options.history,
+    clock: options.clock,
+    timeText: createTimeText(options.timezone),
+    publicUrl: options.publicUrl,
   };
   const badge = async (ctx: HttpContext, match: RegExpExecArray, url: URL) => {
     const { language } = pickLanguage(url, ctx.defaultLanguage);

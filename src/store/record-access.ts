@@ -6,7 +6,7 @@ import { StoreError } from './open-store.js';
  * Reads records through their zod schema: what comes back from the store is checked like any other
  * input at the edge. A record that no longer fits is an error naming its key, never a silent default.
  */
-export function createTypedAccess(keyv: Keyv) {
+export function createRecordAccess(keyv: Keyv) {
   function parse<T>(schema: z.ZodType<T>, key: string, value: unknown): T | undefined {
     if (value === undefined || value === null) return undefined;
     const parsed = schema.safeParse(value);
@@ -34,4 +34,4 @@ export function createTypedAccess(keyv: Keyv) {
     },
   };
 }
-export type TypedAccess = ReturnType<typeof createTypedAccess>;
+export type RecordAccess = ReturnType<typeof createRecordAccess>;

@@ -1,13 +1,11 @@
-import type { OutboxBatch } from '../store/outbox-store.js';
-import { chatKey, type ChatRecord } from '../store/subscription-store.js';
-import type { PendingTransition } from './state-machine.js';
+import { chatKey, type ChatRecord, type OutboxBatch, type PendingTransition } from './types.js';
 
 /**
  * Turns the transitions of one check cycle into one outbox batch: one message per chat, however
  * many of its portals changed (a national outage of 600 portals is one message to each chat).
  * Up ↔ degraded goes only to chats that asked for it; silent transitions go nowhere.
  */
-export function buildBatch(
+export function buildAlertBatch(
   cycleId: string,
   transitions: PendingTransition[],
   subscribersOf: (portalId: string) => ChatRecord[],

@@ -1,0 +1,12 @@
+/** Addresses of the bot's own pages, for links in alerts, replies and the feed. */
+
+/** The status page's base address without a trailing slash, or null when none is configured. */
+export function statusPageBase(publicUrl: string | null): string | null {
+  return publicUrl ? publicUrl.replace(/\/+$/, '') : null;
+}
+
+/** The status page of one portal, or null when no public address is configured. */
+export function portalPageUrl(publicUrl: string | null, portalId: string): string | null {
+  const base = statusPageBase(publicUrl);
+  return base === null ? null : `${base}/portal/${encodeURIComponent(portalId)}`;
+}
