@@ -47,6 +47,7 @@ async function main() {
   const { loadConfig } = await import('../src/config.js');
   const { loadBuiltInCatalog } = await import('../src/core/catalog/index.js');
   const { createPageRenderers } = await import('../src/http/page-routes.js');
+  const { healthReport } = await import('../src/health.js');
   const { renderReply } = await import('../src/platforms/telegram/format.js');
   const { commands } = await import('../commands/registry.js');
   const { LATENCY_BOUNDS_MS } = await import('../src/core/stats.js');
@@ -59,7 +60,7 @@ async function main() {
     const catalogPortals = loadBuiltInCatalog().map((p, i) => ({ ...p, url: args.urls[i % args.urls.length]! }));
     const ids = catalogPortals.map((p) => p.id);
     const file = {
-      check: { timeoutSeconds: args.timeoutSeconds, maxConcurrentPerHost: 50, maxConcurrency: 200, maxRequestsPerSecondPerHost: 1_000_000 },
+      check: { timeoutSeconds: args.timeoutSeconds, maxConcurrentPerHost: 50, maxConcurrency: 200, maxRequestsPerSecondPerHost: 10_000, referenceUrls: [] },
     };
     const config = loadConfig(JSON.stringify(file), { STORE_URL: `sqlite://${path.join(dir, 'pantau.sqlite')}`, LOG_LEVEL: 'silent', HTTP_PORT: '0' }, 'bench');
     const app = await createApp(config, {
@@ -206,7 +207,7 @@ async function main() {
     const ctx = {
       status: app.status,
       portal: (id: string) => app.catalog.get(id),
-      health: () => ({ ...app.monitor.health(), role: 'leader' as const }),
+      health: () => healthReport(app.monitor.health(), { leader: true, startError: null }),
       registry: app.metrics.registry,
       timezone: config.timezone,
       defaultLanguage: config.language,

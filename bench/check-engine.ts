@@ -43,6 +43,7 @@ async function buildApp(portals: FarmPortalInfo[], o: CheckEngineOptions): Promi
   const config = loadConfig(JSON.stringify(file), { STORE_URL: 'memory://', LOG_LEVEL: 'silent', HTTP_PORT: '0' }, 'bench');
   // The schema refuses Infinity (JSON cannot say it either); the checker takes it and skips the spacing.
   config.check.maxRequestsPerSecondPerHost = Infinity;
+  config.check.referenceUrls = [];
   // Not started: start() would listen on every interface and take the lease. The cycle is driven by hand.
   return createApp(config, { logger: pino({ level: 'silent' }), ticker: { start: () => undefined, stop: async () => undefined } });
 }

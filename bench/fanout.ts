@@ -8,6 +8,7 @@ import { Api } from 'grammy';
 import pino from 'pino';
 import { buildAlertBatch } from '../src/core/alert-batch.js';
 import { createCatalog, loadBuiltInCatalog } from '../src/core/catalog/index.js';
+import { createFence } from '../src/core/fence.js';
 import { createOutbox } from '../src/core/outbox.js';
 import { chatKey, type ChatRecord, type PendingTransition } from '../src/core/types.js';
 import { createTelegramNotifier } from '../src/platforms/telegram/notifier.js';
@@ -82,7 +83,10 @@ async function deliver(
     messagesPerSecondPerChat: 1,
   });
   const results: Record<string, number> = {};
+  const fence = createFence();
+  fence.grant(Number.MAX_SAFE_INTEGER, 1);
   const outbox = createOutbox({
+    fence,
     store: createOutboxStore(keyv),
     subscriptions,
     history: createHistoryStore(keyv, { incidentRetentionDays: 400, bucketRetentionDays: 35 }),

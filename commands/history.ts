@@ -1,4 +1,5 @@
 import { incidentsCsv } from '../src/core/incidents-csv.js';
+import { incidentsCsvUrl } from '../src/core/links.js';
 import { resolveOnePortal } from './portal-query.js';
 import { incidentLine, usageReply } from './reply-parts.js';
 import { EVERYWHERE, t, type CommandDefinition } from './types.js';
@@ -19,7 +20,8 @@ export const history: CommandDefinition = {
     const resolved = resolveOnePortal(query, deps.catalog, language, 'history');
     if ('reply' in resolved) return resolved.reply;
     const { portal } = resolved;
-    const incidents = await deps.history.incidents(portal.id);
+    const incidents = await deps.status.incidents(portal);
+    const csvUrl = incidentsCsvUrl(deps.publicUrl, portal.id);
     const lines = incidents.slice(0, 20).map((incident) => incidentLine(incident, deps.timezone, language));
     return {
       tone: 'info',
@@ -30,7 +32,11 @@ export const history: CommandDefinition = {
             document: {
               filename: `pantau-lpse-${portal.id}-incidents.csv`,
               content: incidentsCsv(portal, incidents, deps.timezone),
-              caption: t(language, { id: `${incidents.length} gangguan (CSV, waktu dengan zona)`, en: `${incidents.length} incidents (CSV, times with offset)` }),
+              caption: t(language, {
+                id: `${incidents.length} gangguan (CSV, waktu dengan zona)`,
+                en: `${incidents.length} ${incidents.length === 1 ? 'incident' : 'incidents'} (CSV, times with offset)`,
+              }),
+              ...(csvUrl ? { url: csvUrl } : {}),
             },
           }
         : {}),

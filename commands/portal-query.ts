@@ -8,14 +8,19 @@ export interface PortalQueryResult {
   ambiguous: Array<{ query: string; candidates: Portal[] }>;
   unknown: Array<{ query: string; suggestions: Portal[] }>;
   province: ProvinceMatch | null;
+  /** How many names were typed when they were more than one command takes ({@link MAX_NAMES_PER_QUERY}). */
+  tooMany: number | null;
 }
+
+/** Names one command line may list: each is a catalog lookup (with typo suggestions). */
+export const MAX_NAMES_PER_QUERY = 40;
 
 /**
  * Reads what a person typed as one or several portals: the whole text first (`kota bandung`), then
  * comma-separated parts, then single words. A province name stands for its portals.
  */
 export function resolvePortalQuery(text: string, catalog: Catalog, allowProvince: boolean): PortalQueryResult {
-  const result: PortalQueryResult = { found: [], ambiguous: [], unknown: [], province: null };
+  const result: PortalQueryResult = { found: [], ambiguous: [], unknown: [], province: null, tooMany: null };
   const whole = text.trim();
   if (!whole) return result;
   if (allowProvince) {
@@ -32,13 +37,17 @@ export function resolvePortalQuery(text: string, catalog: Catalog, allowProvince
     result.found.push(first.portal);
     return result;
   }
-  const parts = whole.includes(',') ? whole.split(',') : whole.split(/\s+/);
+  const parts = (whole.includes(',') ? whole.split(',') : whole.split(/\s+/)).map((p) => p.trim()).filter(Boolean);
+  if (parts.length > MAX_NAMES_PER_QUERY) {
+    result.tooMany = parts.length;
+    return result;
+  }
   if (parts.length === 1) {
     if (first.kind === 'ambiguous') result.ambiguous.push({ query: whole, candidates: first.candidates });
     else result.unknown.push({ query: whole, suggestions: first.suggestions });
     return result;
   }
-  for (const part of parts.map((p) => p.trim()).filter(Boolean)) {
+  for (const part of parts) {
     const resolved = catalog.resolve(part);
     if (resolved.kind === 'found') {
       if (!result.found.some((p) => p.id === resolved.portal.id)) result.found.push(resolved.portal);
@@ -64,6 +73,12 @@ export function resolveOnePortal(query: string, catalog: Catalog, language: Lang
 export function unresolvedReply(result: PortalQueryResult, language: Language, command: string): Pick<Reply, 'lines' | 'buttons'> {
   const lines: Line[] = [];
   const buttons: NonNullable<Reply['buttons']> = [];
+  if (result.tooMany !== null) {
+    lines.push([t(language, {
+      id: `Terlalu banyak nama sekaligus (${result.tooMany}); paling banyak ${MAX_NAMES_PER_QUERY} per perintah, atau satu nama provinsi.`,
+      en: `Too many names at once (${result.tooMany}); at most ${MAX_NAMES_PER_QUERY} per command, or one province name.`,
+    })]);
+  }
   for (const { query, candidates } of result.ambiguous) {
     lines.push([t(language, { id: `"${query}" cocok dengan beberapa portal, pilih salah satu:`, en: `"${query}" matches several portals, pick one:` })]);
     for (const portal of candidates.slice(0, 8)) {

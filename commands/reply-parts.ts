@@ -24,10 +24,12 @@ export function stateLine(view: PortalView, language: Language, now: number): Li
 }
 
 const SPARKS = '▁▂▃▄▅▆▇█';
-/** A latency sparkline from hourly averages; gaps are spaces. */
-export function sparkline(values: Array<number | null>): string {
+/** A latency sparkline from hourly averages, from the first hour with a check on; gaps are spaces. */
+export function sparkline(hourly: Array<number | null>): string {
+  const first = hourly.findIndex((v) => v !== null);
+  if (first < 0) return '';
+  const values = hourly.slice(first);
   const known = values.filter((v): v is number => v !== null);
-  if (known.length === 0) return '';
   const min = Math.min(...known);
   const max = Math.max(...known);
   return values
@@ -41,7 +43,7 @@ export const when = (iso: string, zone: string, language: Language) => formatDat
 export function incidentLine(incident: Incident, zone: string, language: Language): Line {
   const start = when(incident.startedAt, zone, language);
   const duration = incident.durationMs === null ? t(language, { id: 'masih berlangsung', en: 'ongoing' }) : formatDuration(incident.durationMs, language);
-  const code: Line = incident.errorCode ? [' ', { code: `Kode Error ${incident.errorCode}` }] : [];
+  const code: Line = incident.errorCode ? [' — Kode Error: ', { code: incident.errorCode }] : [];
   return [`• ${start} — ${duration} — ${causeText(incident.cause, language, incident.httpStatus)}`, ...code];
 }
 

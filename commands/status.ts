@@ -15,7 +15,7 @@ function detailReply(view: PortalDetailView, deps: CommandDeps, language: Langua
   const lines: Line[] = [];
   lines.push([`${STATE_EMOJI[view.state]} `, { bold: stateText(view.state, language) }, view.state === 'up' ? '' : ` — ${causeText(view.cause, language, view.httpStatus)}`]);
   if (view.errorCode) {
-    lines.push([{ code: `Kode Error : ${view.errorCode}` }]);
+    lines.push(['Kode Error: ', { code: view.errorCode }]);
     if (view.errorCodeEstimate) {
       lines.push([t(language, { id: 'Perkiraan aplikasi mulai gagal (dari kode): ', en: 'Estimated start of the failing instance (from the code): ' }), when(view.errorCodeEstimate, deps.timezone, language)]);
     }

@@ -1,6 +1,39 @@
 import { resolvePortalQuery, unresolvedReply } from './portal-query.js';
 import { listNames, usageReply } from './reply-parts.js';
-import { ALERT_CHATS, t, type CommandDefinition, type Reply } from './types.js';
+import type { ChatRef, Language } from '../src/core/types.js';
+import { ALERT_CHATS, t, type CommandDefinition, type CommandDeps, type Reply } from './types.js';
+
+/**
+ * Each subscribed portal is checked often, so what one chat and all chats together may subscribe
+ * to is bounded (`subscriptions.*` in the config): a stranger's private chat cannot make the bot
+ * check the whole national catalog every minute.
+ */
+function beyondLimits(chat: ChatRef, portalIds: string[], deps: CommandDeps, language: Language): Reply | null {
+  const current = new Set(deps.subscriptions.get(chat)?.portals ?? []);
+  const adding = new Set(portalIds.filter((id) => !current.has(id))).size;
+  if (adding === 0) return null;
+  const { maxPortalsPerChat, maxTotal } = deps.limits;
+  if (current.size + adding > maxPortalsPerChat) {
+    return {
+      tone: 'error',
+      lines: [[t(language, {
+        id: `Satu chat dapat berlangganan paling banyak ${maxPortalsPerChat} portal. Chat ini sudah berlangganan ${current.size}; permintaan ini menambah ${adding}. Berhenti langganan beberapa portal dulu (/unsubscribe) atau pilih lebih sedikit.`,
+        en: `One chat can subscribe to at most ${maxPortalsPerChat} portals. This chat has ${current.size}; this would add ${adding}. Unsubscribe from some first (/unsubscribe) or pick fewer.`,
+      })]],
+    };
+  }
+  const total = deps.subscriptions.all().reduce((sum, record) => sum + record.portals.length, 0);
+  if (total + adding > maxTotal) {
+    return {
+      tone: 'error',
+      lines: [[t(language, {
+        id: `Bot ini sudah mencapai batas langganan (${maxTotal} untuk semua chat). Hubungi pemilik bot.`,
+        en: `This bot has reached its subscription limit (${maxTotal} over all chats). Please contact the bot's owner.`,
+      })]],
+    };
+  }
+  return null;
+}
 
 const CONFIRM = /\s+(--yes|ya|yes)$/i;
 
@@ -28,6 +61,8 @@ export const subscribe: CommandDefinition = {
     if (result.province) {
       const { province, portals } = result.province;
       const provincial = portals.filter((p) => p.kind === 'provinsi');
+      const overLimit = beyondLimits(input.context.chat, portals.map((p) => p.id), deps, language);
+      if (overLimit) return { ...overLimit, buttons: provincial.map((p) => ({ label: t(language, { id: `Hanya ${p.name}`, en: `Only ${p.name}` }), command: `/subscribe ${p.id}` })) };
       if (!confirmed) {
         return {
           tone: 'info',
@@ -46,6 +81,8 @@ export const subscribe: CommandDefinition = {
     if (result.found.length === 0) {
       return { tone: 'error', ...unresolvedReply(result, language, 'subscribe') };
     }
+    const overLimit = beyondLimits(input.context.chat, result.found.map((p) => p.id), deps, language);
+    if (overLimit) return overLimit;
     const { added, already } = await deps.subscriptions.subscribe(input.context.chat, result.found.map((p) => p.id), input.context.title);
     const names = (ids: string[]) => ids.map((id) => deps.catalog.get(id)?.name ?? id);
     const lines: Reply['lines'] = [];

@@ -56,6 +56,8 @@ export interface CommandDeps {
   publicUrl: string | null;
   /** Every command, for /help. */
   commands: readonly CommandDefinition[];
+  /** `subscriptions.*` of the config. */
+  limits: { maxPortalsPerChat: number; maxTotal: number };
   /** Bot statistics for owners. */
   stats(): Promise<Record<string, string | number>>;
 }

@@ -6,6 +6,7 @@ import type { CommandDeps } from '../commands/types.js';
 import type { Config } from './config.js';
 import { createCatalog, loadBuiltInCatalog, type Catalog } from './core/catalog/index.js';
 import { createChecker, type Checker } from './core/checker.js';
+import { createFence } from './core/fence.js';
 import { createMonitor, type Monitor, type WatchedPortal } from './core/monitor.js';
 import { createOutbox, type Outbox } from './core/outbox.js';
 import type { HistoryStore, MaintenanceStore, StateStore, SubscriptionStore } from './core/ports.js';
@@ -14,6 +15,7 @@ import { everySecond, type Ticker } from './core/ticker.js';
 import { systemClock, type Clock, type Portal, type PortalStatus } from './core/types.js';
 import { createPageRenderers } from './http/page-routes.js';
 import { createHttpServer } from './http/server.js';
+import { healthReport } from './health.js';
 import { createLeadership, type Leadership } from './leadership.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { loadPlatforms } from './platforms/index.js';
@@ -21,6 +23,7 @@ import type { ChatPlatform, PlatformDeps } from './platforms/types.js';
 import { createHistoryStore } from './store/history-store.js';
 import { createMaintenanceStore } from './store/maintenance-store.js';
 import { openStore, type Store } from './store/open-store.js';
+import { createSweeper } from './store/sweeper.js';
 import { createOutboxStore } from './store/outbox-store.js';
 import { createStateStore } from './store/state-store.js';
 import { createSubscriptionStore } from './store/subscription-store.js';
@@ -31,7 +34,6 @@ export interface AppOptions {
   cwd?: string;
   /** Built-in catalog override (tests, benches); the config's `portals` list still wins. */
   catalogPortals?: Portal[];
-  leaseTtlMs?: number;
   /** What drives the check loop; by default node-cron every second. */
   ticker?: Ticker;
 }
@@ -76,13 +78,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const log = logger.child({ component: 'app' });
   const configured = config.portals?.map(toPortal) ?? null;
   const catalog = createCatalog(configured ?? options.catalogPortals ?? loadBuiltInCatalog());
-  const store = await openStore(config.env.storeUrl, options.cwd);
+  const store = await openStore(config.env.storeUrl, options.cwd, { logger });
+  const sweeper = createSweeper({ store, logger });
   const states = createStateStore(store.keyv);
   const history = createHistoryStore(store.keyv, config.history);
   const subscriptions = createSubscriptionStore(store.keyv, () => clock.now());
   const maintenance = createMaintenanceStore(store.keyv);
   const metrics = createMetrics();
-  const checker = createChecker({ ...config.check, timeoutMs: config.check.timeoutSeconds * 1000 });
+  // The bot's own addresses: a portal redirected onto them must never count as a healthy portal.
+  const ownOrigins = ['localhost', '127.0.0.1', '[::1]'].map((host) => `http://${host}:${config.env.httpPort}`).concat(config.publicUrl ? [config.publicUrl] : []);
+  const checker = createChecker({ ...config.check, timeoutMs: config.check.timeoutSeconds * 1000, ownOrigins });
 
   const intervalMs = config.check.intervalSeconds * 1000;
   const catalogIntervalMs = config.check.catalogIntervalSeconds * 1000;
@@ -95,7 +100,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
 
   const loaded = await loadPlatforms(config.platforms);
+  // Granted by the leadership while the lease is proven; the loop and the outbox act only then.
+  const fence = createFence();
   const outbox = createOutbox({
+    fence,
     store: createOutboxStore(store.keyv, () => clock.now()),
     subscriptions,
     history,
@@ -121,7 +129,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     subscribersOf: (id) => subscriptions.subscribersOf(id),
     outbox,
     statuses: liveStatuses,
-    ticker: options.ticker ?? everySecond(),
+    fence,
+    ticker: options.ticker ?? everySecond({ onMissed: (count) => log.warn({ count }, 'the check loop missed ticks: the process was paused or too busy') }),
     logger,
     clock,
     metrics: metrics.monitor,
@@ -138,6 +147,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     defaultLanguage: config.language,
     publicUrl: config.publicUrl ?? null,
     commands: commands.all,
+    limits: config.subscriptions,
     async stats() {
       const statuses = [...liveStatuses.values()];
       const count = (state: string) => statuses.filter((s) => s.state === state).length;
@@ -154,6 +164,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         lastCycle: health.lastCycleFinishedAt ? new Date(health.lastCycleFinishedAt).toISOString() : '-',
         offline: health.offline ? 'yes' : 'no',
         store: store.kind,
+        quarantinedRecords: (await store.quarantined().catch(() => [])).length,
       };
     },
   };
@@ -163,7 +174,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const leadership: Leadership = createLeadership({
     lease: store.lease,
     holder: config.env.instanceId,
-    ttlMs: options.leaseTtlMs ?? 30_000,
+    ttlMs: config.env.leaseTtlSeconds * 1000,
+    fence,
     platforms,
     logger,
     onChange: (leader) => metrics.isLeader.set(leader ? 1 : 0),
@@ -174,10 +186,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await monitor.recover();
         await outbox.start();
         monitor.start();
+        sweeper.start();
       },
       async stop() {
         await monitor.stop();
         await outbox.stop();
+        await sweeper.stop();
       },
     },
   });
@@ -186,7 +200,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     {
       status,
       portal: (id) => catalog.get(id),
-      health: () => ({ ...monitor.health(), role: leadership.isLeader() ? 'leader' : 'standby' }),
+      health: () => healthReport(monitor.health(), { leader: leadership.isLeader(), startError: leadership.startError(), store: leadership.storeContact() }),
       registry: metrics.registry,
       timezone: config.timezone,
       defaultLanguage: config.language,
@@ -230,6 +244,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Checks waiting on hanging portals end now, so a stop never waits out their timeouts.
+      checker.abortAll();
       await leadership.stop();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -19,48 +19,61 @@ const isTimeZone = (zone: string) => {
   }
 };
 const timeZone = z.string().refine(isTimeZone, 'unknown time zone');
+/** An address the bot itself requests or links to: http(s) only (a `file:` reference would mark the monitor offline forever). */
+const webUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).max(2048);
+
+/**
+ * Addresses outside SPSE's infrastructure that tell "our own network is down" from "every portal is
+ * down": the national catalog sits behind one front, so its failures alone can never prove it.
+ * Three independent captive-portal probes, made to be asked often and answer tiny pages.
+ */
+export const DEFAULT_REFERENCE_URLS = [
+  'https://www.google.com/generate_204',
+  'https://detectportal.firefox.com/success.txt',
+  'http://www.msftconnecttest.com/connecttest.txt',
+];
 
 const checkSchema = z
   .object({
     /** How often a watched (configured or subscribed) portal is checked. */
-    intervalSeconds: z.number().int().min(1).default(60),
+    intervalSeconds: z.number().int().min(1).max(86_400).default(60),
     /** How often catalog portals that no chat subscribes to are checked. */
-    catalogIntervalSeconds: z.number().int().min(1).default(900),
+    catalogIntervalSeconds: z.number().int().min(1).max(86_400).default(900),
     timeoutSeconds: z.number().positive().max(300).default(20),
-    failuresToDown: z.number().int().min(1).default(2),
-    successesToUp: z.number().int().min(1).default(2),
-    /** Per origin (scheme, host and port). */
-    maxRequestsPerSecondPerHost: z.number().positive().default(2),
-    maxConcurrentPerHost: z.number().int().min(1).default(4),
+    failuresToDown: z.number().int().min(1).max(100).default(2),
+    successesToUp: z.number().int().min(1).max(100).default(2),
+    /** Per origin (scheme, host and port); at least one request every 10 s. */
+    maxRequestsPerSecondPerHost: z.number().min(0.1).max(10_000).default(2),
+    maxConcurrentPerHost: z.number().int().min(1).max(256).default(4),
     /** Checks in flight at once over all origins. */
-    maxConcurrency: z.number().int().min(1).default(32),
-    degradedLatencyMs: z.number().int().positive().default(8000),
-    certWarningDays: z.number().int().min(0).default(14),
-    maxBodyBytes: z.number().int().min(1024).default(2_000_000),
+    maxConcurrency: z.number().int().min(1).max(1024).default(32),
+    degradedLatencyMs: z.number().int().positive().max(300_000).default(8000),
+    certWarningDays: z.number().int().min(0).max(365).default(14),
+    maxBodyBytes: z.number().int().min(1024).max(50_000_000).default(2_000_000),
     maxRedirects: z.number().int().min(0).max(20).default(5),
-    userAgent: z.string().min(1).default(DEFAULT_USER_AGENT),
-    /** Addresses that must answer for the monitor to trust its own network; empty = judge from the cycle. */
-    referenceUrls: z.array(z.url()).default([]),
+    userAgent: z.string().min(1).max(512).default(DEFAULT_USER_AGENT),
+    /** Addresses that must answer for the monitor to trust its own network; empty = judge from the checks alone. */
+    referenceUrls: z.array(webUrl).max(10).default(DEFAULT_REFERENCE_URLS),
   })
   .strict();
 
 const portalSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _ only'),
-    name: z.string().min(1),
-    url: z.url({ protocol: /^https?$/ }),
-    aliases: z.array(z.string().min(1)).default([]),
-    province: z.string().nullable().default(null),
+    id: z.string().max(64).regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _ only'),
+    name: z.string().min(1).max(200),
+    url: webUrl,
+    aliases: z.array(z.string().min(1).max(200)).max(20).default([]),
+    province: z.string().max(100).nullable().default(null),
     /** For portals that are not SPSE: text their healthy page contains. */
-    expectText: z.string().min(1).optional(),
+    expectText: z.string().min(1).max(1000).optional(),
   })
   .strict();
 
 const maintenanceSchema = z
   .object({
     /** Portal ids, or `all`. */
-    portals: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]),
-    reason: z.string().default(''),
+    portals: z.union([z.literal('all'), z.array(z.string().min(1).max(64)).min(1)]),
+    reason: z.string().max(500).default(''),
     timezone: timeZone.optional(),
     /** One-off window, local time `YYYY-MM-DDTHH:MM` (or with an explicit offset). */
     start: z.string().optional(),
@@ -80,8 +93,16 @@ const configSchema = z
     /** Language of chats that have not chosen one, and of the status page without ?lang. */
     language: z.enum(['id', 'en']).default('id'),
     check: checkSchema.default(checkSchema.parse({})),
-    portals: z.array(portalSchema).min(1).optional(),
-    maintenance: z.array(maintenanceSchema).default([]),
+    portals: z.array(portalSchema).min(1).max(5000).optional(),
+    maintenance: z.array(maintenanceSchema).max(1000).default([]),
+    /** What one chat, and all chats together, may subscribe to: each subscribed portal is checked often. */
+    subscriptions: z
+      .object({
+        maxPortalsPerChat: z.number().int().min(1).max(5000).default(100),
+        maxTotal: z.number().int().min(1).default(50_000),
+      })
+      .strict()
+      .default({ maxPortalsPerChat: 100, maxTotal: 50_000 }),
     history: z
       .object({
         incidentRetentionDays: z.number().int().min(365).default(400),
@@ -91,7 +112,7 @@ const configSchema = z
       .default({ incidentRetentionDays: 400, bucketRetentionDays: 35 }),
     ...platformSections,
     /** Public address of the status page, used for links in alerts. */
-    publicUrl: z.url().optional(),
+    publicUrl: webUrl.optional(),
   })
   .strict();
 
@@ -106,6 +127,8 @@ export interface EnvConfig {
   ownerIds: string[];
   logLevel: string;
   instanceId: string;
+  /** `LEASE_TTL_SECONDS`: how long a lease holder's word lasts; renewed every third of it. */
+  leaseTtlSeconds: number;
 }
 
 export interface Config extends FileConfig {
@@ -151,6 +174,9 @@ function readEnv(env: Record<string, string | undefined>, source: string): EnvCo
     problems.push('STORE_URL: expected sqlite://path, redis://…, postgresql://… or memory://');
   }
   const ownerIds = (text('BOT_OWNER_IDS') ?? '').split(/[\s,]+/).filter(Boolean);
+  const leaseText = text('LEASE_TTL_SECONDS') ?? '30';
+  const leaseTtlSeconds = Number(leaseText);
+  if (!Number.isFinite(leaseTtlSeconds) || leaseTtlSeconds < 1 || leaseTtlSeconds > 600) problems.push(`LEASE_TTL_SECONDS: "${leaseText}" is not a number of seconds from 1 to 600`);
   if (problems.length) throw new ConfigError(`${source} (environment)`, problems);
   return {
     httpPort,
@@ -158,6 +184,7 @@ function readEnv(env: Record<string, string | undefined>, source: string): EnvCo
     ownerIds,
     logLevel: text('LOG_LEVEL') ?? 'info',
     instanceId: text('INSTANCE_ID') ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    leaseTtlSeconds,
   };
 }
 

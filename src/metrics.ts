@@ -7,7 +7,9 @@ const STATES: PortalState[] = ['up', 'degraded', 'down', 'blocked', 'unknown', '
 /** Prometheus metrics, named by Prometheus conventions (`pantau_` prefix, base units, `_total`). */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'pantau_' });
+  // Process and Node.js metrics under their standard names (`process_resident_memory_bytes`,
+  // `process_start_time_seconds`): dashboards and alert rules everywhere expect them so.
+  collectDefaultMetrics({ register: registry });
   const portalUp = new Gauge({ name: 'pantau_portal_up', help: '1 when the portal is up or degraded, 0 otherwise', labelNames: ['portal'], registers: [registry] });
   const portalState = new Gauge({ name: 'pantau_portal_state', help: '1 for the current confirmed state of the portal', labelNames: ['portal', 'state'], registers: [registry] });
   const checkDuration = new Histogram({
@@ -32,6 +34,12 @@ export function createMetrics() {
     },
   });
   const isLeader = new Gauge({ name: 'pantau_leader', help: '1 when this instance holds the lease and runs checks and bots', registers: [registry] });
+  const intervalStretch = new Gauge({
+    name: 'pantau_check_interval_stretch',
+    help: 'Factor by which an origin\'s check intervals are stretched to fit its request budget (1 = as configured)',
+    labelNames: ['origin'],
+    registers: [registry],
+  });
 
   const exportedState = new Map<string, PortalState>();
   const monitor: MonitorMetrics = {
@@ -42,6 +50,9 @@ export function createMetrics() {
     observeCycle(durationMs, _checks, offline) {
       cycleDuration.observe(durationMs / 1000);
       monitorOffline.set(offline ? 1 : 0);
+    },
+    setStretch(origin, factor) {
+      intervalStretch.set({ origin }, factor);
     },
     setState(portalId: string, status: PortalStatus) {
       // Seven label lookups per portal per cycle add up; only a change needs them.

@@ -28,7 +28,7 @@ describe('logs', () => {
     const portal = await createFakePortal({ mode: 'healthy' });
     const refused = await createRefusedPort();
     const config = loadConfig(
-      `portals:\n  - { id: gresikkab, name: Gresik, url: "${portal.url}" }\n  - { id: mati, name: Mati, url: "${refused.url}" }\ncheck: { failuresToDown: 1, successesToUp: 1, timeoutSeconds: 1 }\ntelegram: { pollTimeoutSeconds: 0 }\n`,
+      `portals:\n  - { id: gresikkab, name: Gresik, url: "${portal.url}" }\n  - { id: mati, name: Mati, url: "${refused.url}" }\ncheck: { failuresToDown: 1, successesToUp: 1, timeoutSeconds: 1, referenceUrls: [] }\ntelegram: { pollTimeoutSeconds: 0 }\n`,
       { STORE_URL: 'memory://', HTTP_PORT: '0', TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: telegram.apiRoot, LOG_LEVEL: 'debug' },
     );
     app = await createApp(config, { logger: createLogger({ level: 'debug', secrets: [TOKEN] }, sink), ticker: byHand() });

@@ -25,8 +25,13 @@ const CAUSE_TEXT: Record<Cause, Record<Language, string>> = {
   maintenance_page: { id: 'portal menampilkan halaman pemeliharaan', en: 'the portal shows a maintenance page' },
   body_too_large: { id: 'jawaban server terlalu besar dan bukan halaman SPSE', en: 'the answer is too large and not an SPSE page' },
   too_many_redirects: { id: 'pengalihan (redirect) berulang tanpa akhir', en: 'endless redirects' },
+  redirect_refused: { id: 'portal mengalihkan (redirect) ke alamat yang tidak diizinkan', en: 'the portal redirects to an address that is not allowed' },
+  origin_error: { id: 'server portal di belakang Cloudflare tidak dapat dijangkau', en: "the portal's server behind Cloudflare cannot be reached" },
   cloudflare_challenge: { id: 'pemantau diblokir oleh Cloudflare (bukan gangguan portal)', en: 'the monitor is blocked by Cloudflare (not an outage)' },
   rate_limited: { id: 'pemantau dibatasi (HTTP 429, bukan gangguan portal)', en: 'the monitor is rate-limited (HTTP 429, not an outage)' },
+  access_denied: { id: 'portal menolak akses pemantau ("Akses Ditolak", bukan gangguan portal)', en: 'the portal denies the monitor access ("Akses Ditolak", not an outage)' },
+  waf_rejected: { id: 'permintaan pemantau ditolak firewall aplikasi web (bukan gangguan portal)', en: "the monitor's request is rejected by a web application firewall (not an outage)" },
+  bot_challenge: { id: 'pemantau dihadang tantangan anti-bot JavaScript (bukan gangguan portal)', en: 'the monitor is stopped by a JavaScript anti-bot challenge (not an outage)' },
   maintenance_window: { id: 'pemeliharaan terjadwal', en: 'scheduled maintenance' },
   unknown: { id: 'belum diketahui', en: 'not known yet' },
 };
@@ -51,7 +56,7 @@ export const STATE_EMOJI: Record<PortalState, string> = {
 
 export function causeText(cause: Cause, language: Language, httpStatus: number | null = null): string {
   const text = CAUSE_TEXT[cause][language];
-  return httpStatus !== null && (cause === 'http_status' || cause === 'nginx_error') ? `${text} (HTTP ${httpStatus})` : text;
+  return httpStatus !== null && (cause === 'http_status' || cause === 'nginx_error' || cause === 'origin_error') ? `${text} (HTTP ${httpStatus})` : text;
 }
 
 export function stateText(state: PortalState, language: Language): string {

@@ -5,6 +5,12 @@ export function statusPageBase(publicUrl: string | null): string | null {
   return publicUrl ? publicUrl.replace(/\/+$/, '') : null;
 }
 
+/** The evidence CSV of one portal's incidents, or null when no public address is configured. */
+export function incidentsCsvUrl(publicUrl: string | null, portalId: string): string | null {
+  const base = statusPageBase(publicUrl);
+  return base === null ? null : `${base}/api/portals/${encodeURIComponent(portalId)}/incidents.csv`;
+}
+
 /** The status page of one portal, or null when no public address is configured. */
 export function portalPageUrl(publicUrl: string | null, portalId: string): string | null {
   const base = statusPageBase(publicUrl);

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { buildAlertBatch } from './alert-batch.js';
-import type { Checker } from './checker.js';
+import { isAborted, isNetworkFailure, type Checker } from './checker.js';
 import { classify } from './classifier.js';
+import { FencedError, type Fence } from './fence.js';
 import { activeMaintenance } from './maintenance.js';
 import type { Outbox } from './outbox.js';
 import type { HistoryStore, MaintenanceStore, StateStore } from './ports.js';
 import { initialStatus, step, type StepResult } from './state-machine.js';
 import type { CheckSample } from './stats.js';
+import { BUDGET_SHARE, dueNow, fitToBudget, type Scheduled } from './schedule.js';
 import type { Ticker } from './ticker.js';
 import type { ChatRecord, CheckResult, Classification, Clock, Incident, MaintenanceWindow, PendingTransition, Portal, PortalStatus, Transition } from './types.js';
 
@@ -21,6 +23,8 @@ export interface WatchedPortal {
 export interface MonitorSettings {
   intervalSeconds: number;
   timeoutSeconds: number;
+  /** Each origin's request budget: the schedule stretches intervals to fit it. */
+  maxRequestsPerSecondPerHost: number;
   failuresToDown: number;
   successesToUp: number;
   degradedLatencyMs: number;
@@ -32,6 +36,8 @@ export interface MonitorMetrics {
   observeCheck(portalId: string, classification: Classification, latencyMs: number | null): void;
   observeCycle(durationMs: number, checks: number, offline: boolean): void;
   setState(portalId: string, status: PortalStatus): void;
+  /** How much longer than configured an origin's intervals are, to fit its request budget (1 = as configured). */
+  setStretch(origin: string, factor: number): void;
 }
 
 export interface MonitorOptions {
@@ -48,6 +54,8 @@ export interface MonitorOptions {
   outbox: Outbox;
   /** The loop's memory of every portal's status, shared with the status service that reads it. */
   statuses: Map<string, PortalStatus>;
+  /** Writes and hand-offs happen only while this replica can prove its lease. */
+  fence: Fence;
   ticker: Ticker;
   logger: Logger;
   clock: Clock;
@@ -66,12 +74,19 @@ export interface MonitorHealth {
   running: boolean;
   lastCycleStartedAt: number | null;
   lastCycleFinishedAt: number | null;
+  /** When the loop last got something done: a check answered or a cycle finished. */
+  lastProgressAt: number | null;
   offline: boolean;
+  /** True when the loop runs but has made no progress for longer than a check can take. */
   overdue: boolean;
 }
 
 export interface Monitor {
-  /** Loads stored states and hands any transition not yet announced to the outbox. */
+  /**
+   * Forgets everything held in memory and reloads the stored states, then hands any transition not
+   * yet announced to the outbox: a new lease holder starts from the store, never from what it
+   * remembered from an earlier term (another replica may have led since).
+   */
   recover(): Promise<void>;
   /** Checks every due portal once (all watched portals when `all` is set). */
   runCycle(options?: { all?: boolean }): Promise<CycleReport>;
@@ -84,14 +99,17 @@ export interface Monitor {
 
 /** Offline needs evidence from several places: one portal going down is never "offline". */
 const OFFLINE_MIN_HOSTS = 3;
-
+/** How long the reference addresses' answer stands for: they are asked only when checks failed at the network level. */
+const REFERENCE_VERDICT_MS = 30_000;
 const newCycleId = (now: number) => `c${now.toString(36)}${randomBytes(3).toString('hex')}`;
 
-/** A stable spread of first checks over the interval, so 600 catalog portals do not start together. */
-function offsetFor(id: string, intervalMs: number): number {
-  let hash = 2166136261;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 16777619);
-  return (hash >>> 0) % intervalMs;
+/** Scheme, host and port: the unit the checker's politeness budget counts in. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 interface Checked {
@@ -118,6 +136,10 @@ export function createMonitor(options: MonitorOptions): Monitor {
   const nextDueAt = new Map<string, number>();
   /** How long each portal's last check took, ms: the order of the next cycle's starts. */
   const lastCheckMs = new Map<string, number>();
+  const stretchByOrigin = new Map<string, number>();
+  const origins = new Map<string, string>();
+  let lastProgressAt: number | null = null;
+  let referenceVerdict: { at: number; offline: boolean } | null = null;
   const thresholds = { failuresToDown: options.check.failuresToDown, successesToUp: options.check.successesToUp };
   let running = false;
   let current: Promise<CycleReport> | null = null;
@@ -137,21 +159,47 @@ export function createMonitor(options: MonitorOptions): Monitor {
     }
   }
 
-  function dueAt(watched: WatchedPortal): number {
+  const scheduled = (w: WatchedPortal): Scheduled & { watched: WatchedPortal } => {
+    let origin = origins.get(w.portal.url);
+    if (origin === undefined) origins.set(w.portal.url, (origin = originOf(w.portal.url)));
+    return { id: w.portal.id, origin, intervalMs: w.intervalMs, watched: w };
+  };
+
+  /** The effective interval of each watched portal; logs and exports an origin's stretch when it changes. */
+  function fitSchedule(watched: WatchedPortal[]): Map<string, number> {
+    const rps = options.check.maxRequestsPerSecondPerHost;
+    const { stretch, intervals } = fitToBudget(watched.map((w) => scheduled(w)), rps);
+    for (const [origin, factor] of stretch) {
+      if (factor === (stretchByOrigin.get(origin) ?? 1)) continue;
+      const fields = { origin, stretch: factor, budgetPerMinute: Math.round(rps * BUDGET_SHARE * 60) };
+      if (factor > 1) log.warn(fields, `checks of ${origin} are spaced ×${factor}: the intervals asked for need more requests than its budget (check.maxRequestsPerSecondPerHost)`);
+      else log.info(fields, `checks of ${origin} are back to their configured intervals`);
+      stretchByOrigin.set(origin, factor);
+      options.metrics?.setStretch(origin, factor);
+    }
+    return intervals;
+  }
+
+  /** A portal never checked is due at once (the first sweep goes as fast as the budget allows). */
+  function dueAt(watched: WatchedPortal, intervalMs: number): number {
     const known = nextDueAt.get(watched.portal.id);
     if (known !== undefined) return known;
     const last = statuses.get(watched.portal.id)?.lastCheckedAt;
-    const due = last ? Date.parse(last) + watched.intervalMs : (startedAt ?? clock.now()) + (watched.intervalMs > 120_000 ? offsetFor(watched.portal.id, watched.intervalMs) : 0);
+    const due = last ? Date.parse(last) + intervalMs : (startedAt ?? clock.now());
     nextDueAt.set(watched.portal.id, due);
     return due;
   }
 
-  /** Pick: the watched portals due now, split into those to check and those inside maintenance. */
-  async function pickDue(now: number, all: boolean): Promise<{ toCheck: WatchedPortal[]; inMaintenance: string[] }> {
+  /** Pick: the portals due now (see {@link dueNow}), split into those to check and those inside maintenance. */
+  async function pickDue(now: number, all: boolean): Promise<{ toCheck: WatchedPortal[]; inMaintenance: string[]; intervals: Map<string, number> }> {
     const watched = options.watched();
     await ensureLoaded(watched);
-    const due = all ? watched : watched.filter((w) => dueAt(w) <= now);
-    for (const w of due) nextDueAt.set(w.portal.id, now + w.intervalMs);
+    const intervals = fitSchedule(watched);
+    const intervalOf = (w: WatchedPortal) => intervals.get(w.portal.id)!;
+    const due = all
+      ? watched
+      : dueNow(watched.map(scheduled), now, (p) => dueAt(p.watched, intervals.get(p.id)!), intervals, options.check.maxRequestsPerSecondPerHost).map((p) => p.watched);
+    for (const w of due) nextDueAt.set(w.portal.id, now + intervalOf(w));
     const adHoc = await options.adHocMaintenance.list(now);
     const toCheck: WatchedPortal[] = [];
     const inMaintenance: string[] = [];
@@ -159,12 +207,18 @@ export function createMonitor(options: MonitorOptions): Monitor {
       if (activeMaintenance(w.portal.id, now, options.maintenance, adHoc, options.timezone)) inMaintenance.push(w.portal.id);
       else toCheck.push(w);
     }
-    return { toCheck, inMaintenance };
+    return { toCheck, inMaintenance, intervals };
   }
 
-  async function checkOne(w: WatchedPortal): Promise<Checked> {
+  async function checkOne(w: WatchedPortal, intervalMs: number): Promise<Checked | null> {
     const result = await options.checker.check(w.portal);
+    // The monitor is stopping: an aborted check says nothing about the portal.
+    if (isAborted(result)) return null;
+    lastProgressAt = clock.now();
     lastCheckMs.set(w.portal.id, result.totalMs);
+    // The next check counts from when this one got its turn at the origin, so portals that queued
+    // behind a busy origin spread out instead of all falling due together again.
+    nextDueAt.set(w.portal.id, result.startedAt + intervalMs);
     const classification = classify(result, {
       degradedLatencyMs: options.check.degradedLatencyMs,
       certWarningDays: options.check.certWarningDays,
@@ -180,22 +234,40 @@ export function createMonitor(options: MonitorOptions): Monitor {
    * its timeout while the quick ones go through the other slots, and a cycle with hanging portals
    * lasts about one timeout. Results come back in the listed order.
    */
-  async function checkAll(toCheck: WatchedPortal[]): Promise<Checked[]> {
-    const started = new Map<WatchedPortal, Promise<Checked>>();
+  async function checkAll(toCheck: WatchedPortal[], intervals: Map<string, number>): Promise<Checked[]> {
+    const started = new Map<WatchedPortal, Promise<Checked | null>>();
     for (const w of [...toCheck].sort((a, b) => (lastCheckMs.get(b.portal.id) ?? 0) - (lastCheckMs.get(a.portal.id) ?? 0))) {
-      started.set(w, checkOne(w));
+      started.set(w, checkOne(w, intervals.get(w.portal.id)!));
     }
-    return Promise.all(toCheck.map((w) => started.get(w)!));
+    return (await Promise.all(toCheck.map((w) => started.get(w)!))).filter((c): c is Checked => c !== null);
   }
 
+  /**
+   * Whether the monitor's own network is down: every reference address failed, or every check of
+   * the cycle failed at the network level across several hosts. The references are asked only
+   * when a check failed at the network level, and their answer stands for a while: a monitor that
+   * reaches its portals has no reason to ask anyone else. A cycle that checked nothing keeps the
+   * last judgement.
+   */
   async function isOffline(checked: Checked[]): Promise<boolean> {
+    if (checked.length === 0) return offline;
+    const networkFailures = checked.filter((r) => r.classification.networkLevel);
+    if (networkFailures.length === 0) {
+      referenceVerdict = null;
+      return false;
+    }
     const references = options.check.referenceUrls;
     if (references.length > 0) {
-      const checks = await Promise.all(references.map((url, i) => options.checker.check({ id: `reference-${i}`, url })));
-      if (checks.every((c) => c.failure !== null && c.failure.kind !== 'too_many_redirects')) return true;
+      const now = clock.now();
+      if (!referenceVerdict || now - referenceVerdict.at > REFERENCE_VERDICT_MS) {
+        const checks = await Promise.all(references.map((url, i) => options.checker.check({ id: `reference-${i}`, url })));
+        if (checks.some(isAborted)) return offline;
+        referenceVerdict = { at: now, offline: checks.every((c) => isNetworkFailure(c.failure)) };
+      }
+      if (referenceVerdict.offline) return true;
     }
-    if (checked.length === 0 || !checked.every((r) => r.classification.networkLevel)) return false;
-    const hosts = new Set(checked.map((r) => new URL(r.result.url).host));
+    if (networkFailures.length !== checked.length) return false;
+    const hosts = new Set(checked.map((r) => originOf(r.result.url)));
     return hosts.size >= OFFLINE_MIN_HOSTS;
   }
 
@@ -229,6 +301,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
    * pending for recover().
    */
   async function persist(changes: CycleChanges) {
+    options.fence.assert('writing the results of a check cycle');
     await options.history.upsertIncidents(changes.incidents);
     await options.history.recordChecks(changes.samples);
     await options.states.setMany(changes.statuses);
@@ -246,6 +319,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
   async function handOff(changed: PortalStatus[]) {
     const withPending = changed.filter((s) => s.pendingTransitions.length > 0);
     if (withPending.length === 0) return;
+    options.fence.assert('handing alerts to the outbox');
     const byCycle = new Map<string, PendingTransition[]>();
     for (const status of withPending) {
       for (const transition of status.pendingTransitions) {
@@ -265,14 +339,15 @@ export function createMonitor(options: MonitorOptions): Monitor {
     const now = clock.now();
     const cycleId = newCycleId(now);
     lastCycleStartedAt = now;
-    const { toCheck, inMaintenance } = await pickDue(now, all);
-    const checked = await checkAll(toCheck);
+    const { toCheck, inMaintenance, intervals } = await pickDue(now, all);
+    const checked = await checkAll(toCheck, intervals);
     offline = await isOffline(checked);
     if (offline) log.warn({ checks: checked.length }, 'monitor offline: every check failed at the network level; nothing is announced');
     const changes = applyAll(checked, inMaintenance, now, cycleId);
     await persist(changes);
     const durationMs = performance.now() - t0;
     lastCycleFinishedAt = clock.now();
+    lastProgressAt = lastCycleFinishedAt;
     options.metrics?.observeCycle(durationMs, checked.length, offline);
     return { cycleId, checked: checked.length, offline, transitions: changes.transitions, durationMs };
   }
@@ -288,6 +363,10 @@ export function createMonitor(options: MonitorOptions): Monitor {
 
   return {
     async recover() {
+      statuses.clear();
+      nextDueAt.clear();
+      offline = false;
+      referenceVerdict = null;
       await ensureLoaded(options.watched());
       await handOff([...statuses.values()]);
     },
@@ -297,24 +376,32 @@ export function createMonitor(options: MonitorOptions): Monitor {
       running = true;
       options.ticker.start(() => {
         if (current) return;
-        runCycle().catch((error: unknown) => log.error({ err: error }, 'check cycle failed; the next tick tries again'));
+        runCycle().catch((error: unknown) => {
+          if (error instanceof FencedError) log.warn({ reason: error.message }, 'results of a check cycle discarded: the lease is not proven');
+          else log.error({ err: error }, 'check cycle failed; the next tick tries again');
+        });
       });
     },
     async stop() {
       running = false;
       await options.ticker.stop();
       await current?.catch(() => undefined);
+      // What this replica remembers is only true while it leads: a standby reads the store.
+      statuses.clear();
+      nextDueAt.clear();
     },
     health() {
-      const now = clock.now();
-      const allowanceMs = 2 * options.check.intervalSeconds * 1000 + options.check.timeoutSeconds * 1000 + 60_000;
-      const reference = lastCycleFinishedAt ?? startedAt;
+      // Ticks come every second and each check ends within its deadline: a loop that neither
+      // finished a cycle nor got an answer for this long has stopped making progress.
+      const allowanceMs = 2 * options.check.timeoutSeconds * 1000 + 60_000;
+      const reference = lastProgressAt ?? startedAt;
       return {
         running,
         lastCycleStartedAt,
         lastCycleFinishedAt,
+        lastProgressAt,
         offline,
-        overdue: running && reference !== null && now - reference > allowanceMs,
+        overdue: running && reference !== null && clock.now() - reference > allowanceMs,
       };
     },
     status: (portalId) => statuses.get(portalId),

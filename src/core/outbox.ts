@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
+import type { Fence } from './fence.js';
 import { DeliveryError, type Notifier } from './notifier.js';
 import type { HistoryStore, OutboxStore, SubscriptionStore } from './ports.js';
 import type { Alert, AlertItem, ChatRecord, Language, OutboxBatch, OutboxMessage, Portal, Uptime } from './types.js';
 
 export interface OutboxOptions {
   store: OutboxStore;
+  /** Sends happen only while this replica can prove its lease. */
+  fence: Fence;
   subscriptions: SubscriptionStore;
   /** Uptime shown in single-portal alerts, read once per batch. */
   history: Pick<HistoryStore, 'uptimeMany'>;
@@ -38,6 +41,9 @@ interface WorkItem {
   notBefore: number;
   firstTriedAt: number;
 }
+
+/** How long a stop waits for the last delivery markers to be written. */
+const STOP_FLUSH_MS = 5000;
 
 const backoffMs = (attempt: number) => Math.min(300_000, 1000 * 2 ** Math.min(attempt, 9));
 
@@ -101,33 +107,43 @@ export function createOutbox(options: OutboxOptions): Outbox {
     void flush();
   }
 
-  async function flush(): Promise<void> {
+  let flushRetry: NodeJS.Timeout | null = null;
+
+  /**
+   * Records delivery markers in small group commits. When the store refuses, the marks are kept
+   * and written again a second later: the messages were sent, and a marker lost would send them
+   * again after a restart.
+   */
+  function flush(): Promise<void> {
     if (flushing) return flushing;
-    if (marks.length === 0) return;
+    if (marks.length === 0) return Promise.resolve();
     const taking = marks;
     marks = [];
     flushing = (async () => {
       try {
         await store.markDone(taking);
-        for (const mark of taking) {
-          const left = (remaining.get(mark.batchId) ?? 1) - 1;
-          remaining.set(mark.batchId, left);
-          if (left <= 0) {
-            remaining.delete(mark.batchId);
-            await store.complete(mark.batchId);
-          }
-        }
       } catch (error) {
-        // Not written: the messages were sent, so keep the marks and write them again.
-        logger.error({ err: error }, 'could not record delivered alerts; retrying');
+        logger.error({ err: error, marks: taking.length }, 'could not record delivered alerts; retrying');
         marks = [...taking, ...marks];
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      } finally {
-        flushing = null;
+        flushRetry ??= setTimeout(() => {
+          flushRetry = null;
+          void flush();
+        }, 1000);
+        return;
       }
-      if (marks.length) await flush();
+      for (const mark of taking) {
+        const left = (remaining.get(mark.batchId) ?? 1) - 1;
+        remaining.set(mark.batchId, left);
+        if (left > 0) continue;
+        remaining.delete(mark.batchId);
+        // A batch left behind is completed by the next start(), which finds all its markers.
+        await store.complete(mark.batchId).catch((error: unknown) => logger.warn({ err: error, batch: mark.batchId }, 'could not drop a delivered batch; the next start does'));
+      }
+    })().finally(() => {
+      flushing = null;
+      if (marks.length > 0 && !flushRetry) void flush();
       checkIdle();
-    })();
+    });
     return flushing;
   }
 
@@ -141,6 +157,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   async function attempt(item: WorkItem) {
     const { message } = item;
+    if (!options.fence.valid()) {
+      // Not ours to send any more (or not yet again): the next lease holder sends it from the store.
+      retry(item, 1000, false);
+      return;
+    }
     const notifier = options.notifiers.find((n) => n.platform === message.chat.platform);
     const log = logger.child({ chat: `${message.chat.platform}:${message.chat.chatId}`, key: message.key });
     if (!notifier) {
@@ -269,7 +290,17 @@ export function createOutbox(options: OutboxOptions): Outbox {
       running = false;
       if (timer) clearTimeout(timer);
       while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-      await flush();
+      // A store that does not answer must not hold the stop: what is not recorded by then is sent
+      // again by the next lease holder (at least once, never lost).
+      await Promise.race([flush(), new Promise((resolve) => setTimeout(resolve, STOP_FLUSH_MS).unref())]);
+      if (flushRetry) clearTimeout(flushRetry);
+      flushRetry = null;
+      if (marks.length > 0) logger.warn({ marks: marks.length }, 'delivery markers not recorded at stop; those alerts may be sent again by the next lease holder');
+      marks = [];
+      // The store is the truth: a later start() loads what is still unsent, exactly once.
+      queue.length = 0;
+      remaining.clear();
+      checkIdle();
     },
     idle() {
       return new Promise<void>((resolve) => {

@@ -5,6 +5,21 @@
 import type { CheckSample, DailySummary, LatencyStats } from './stats.js';
 import type { AdHocMaintenance, ChatRecord, ChatRef, Incident, OutboxBatch, PortalStatus, Uptime } from './types.js';
 
+/**
+ * What every port throws when the store itself fails (refused, timed out, closed) — not "no such
+ * record". The caller must not act on missing data; an HTTP answer says the store is unavailable.
+ */
+export class StoreError extends Error {
+  override name = 'StoreError';
+  /** The underlying error's code when it had one (`ECONNREFUSED`, `ETIMEDOUT`, …). */
+  readonly code: string | undefined;
+
+  constructor(message: string, options: { cause?: unknown; code?: string | undefined } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+  }
+}
+
 /** The confirmed state of each portal, one record per portal. */
 export interface StateStore {
   get(portalId: string): Promise<PortalStatus | undefined>;

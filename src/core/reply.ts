@@ -21,7 +21,8 @@ export interface Reply {
   fields?: Array<{ name: string; value: Line; inline?: boolean }>;
   /** Each button runs a command line as if the user typed it (`/subscribe gresikkab`). */
   buttons?: Array<{ label: string; command: string }>;
-  document?: { filename: string; content: string; caption: string };
+  /** A file to attach; `url` is where the same file can be downloaded when attaching fails. */
+  document?: { filename: string; content: string; caption: string; url?: string };
   /** Only the asker should see it (Discord); Telegram replies normally. */
   ephemeral?: boolean;
   /** When what it reports happened (an alert's transition), for platforms that show it. */

@@ -141,7 +141,11 @@ export function step(prev: PortalStatus, observation: Observation, thresholds: T
   }
 
   const target = confirmedTarget(status, observed, thresholds);
-  if (target === null) return { status, transition: null, incident: null };
+  if (target === null) {
+    // Nothing confirmed yet: say what was seen rather than "not checked yet".
+    if (prev.state === 'unknown') status = { ...status, detail: `seen ${observed} (${c.detail}); confirming` };
+    return { status, transition: null, incident: null };
+  }
   return emit(status, prev, target, atIso, cycleId, c);
 }
 

@@ -18,6 +18,11 @@ export interface PortalDetailView extends PortalView {
 
 export interface StatusService {
   watchedPortals(): Portal[];
+  /**
+   * A portal's incidents, newest first, the open one as the check loop last counted it (history
+   * stores an open incident when it opens and when it closes, not at every failing check).
+   */
+  incidents(portal: Portal, limit?: number): Promise<Incident[]>;
   list(): Promise<PortalView[]>;
   views(portals: Portal[]): Promise<PortalView[]>;
   detail(portal: Portal, incidentLimit?: number): Promise<PortalDetailView>;
@@ -48,6 +53,15 @@ export function createStatusService(options: {
     return out;
   }
 
+  async function incidents(portal: Portal, limit?: number): Promise<Incident[]> {
+    const [stored, statuses] = await Promise.all([options.history.incidents(portal.id, limit), statusesOf([portal.id])]);
+    const open = statuses.get(portal.id)?.openIncident;
+    return open ? stored.map((incident) => (incident.id === open.id ? open : incident)) : stored;
+  }
+
+  /** Until a portal's state is confirmed its uptime is not known either (README: null when unknown). */
+  const NO_UPTIME: Uptime = { h24: null, d7: null, d30: null };
+
   function view(portal: Portal, status: PortalStatus, uptime: Uptime): PortalView {
     return {
       id: portal.id,
@@ -64,7 +78,7 @@ export function createStatusService(options: {
       since: status.since,
       lastCheckedAt: status.lastCheckedAt,
       latencyMs: status.latencyMs,
-      uptime,
+      uptime: status.state === 'unknown' ? NO_UPTIME : uptime,
     };
   }
 
@@ -81,15 +95,16 @@ export function createStatusService(options: {
     watchedPortals: options.watched,
     list: () => views(options.watched()),
     views,
+    incidents,
     async detail(portal, incidentLimit = 20) {
       const now = options.clock.now();
-      const [[base], incidents, latency, statuses] = await Promise.all([
+      const [[base], recent, latency, statuses] = await Promise.all([
         views([portal]),
-        options.history.incidents(portal.id, incidentLimit),
+        incidents(portal, incidentLimit),
         options.history.latency(portal.id, now),
         statusesOf([portal.id]),
       ]);
-      return { ...base!, incidents, openIncident: statuses.get(portal.id)?.openIncident ?? null, latency };
+      return { ...base!, incidents: recent, openIncident: statuses.get(portal.id)?.openIncident ?? null, latency };
     },
   };
 }

@@ -47,8 +47,13 @@ export const CAUSES = [
   'maintenance_page',
   'body_too_large',
   'too_many_redirects',
+  'redirect_refused',
+  'origin_error',
   'cloudflare_challenge',
   'rate_limited',
+  'access_denied',
+  'waf_rejected',
+  'bot_challenge',
   'maintenance_window',
   'unknown',
 ] as const;
@@ -56,6 +61,13 @@ export type Cause = (typeof CAUSES)[number];
 
 /** Network-level failure kinds reported by the checker (no HTTP answer at all). */
 export type NetworkFailure = 'dns' | 'connect_refused' | 'connect_reset' | 'timeout' | 'tls' | 'network';
+
+/**
+ * Why a check has no usable answer: a network-level failure; endless redirects; a redirect the
+ * checker refused to follow (private address, the bot's own origin, not http(s)); or `aborted`,
+ * the monitor stopping (says nothing about the portal: callers skip such results).
+ */
+export type CheckFailureKind = NetworkFailure | 'too_many_redirects' | 'redirect_refused' | 'aborted';
 
 /**
  * The raw outcome of one GET. A portal being down is data, not an exception: the checker never
@@ -82,8 +94,12 @@ export interface CheckResult {
   bodyTruncated: boolean;
   /** Epoch ms of the TLS certificate's notAfter, when the answer came over TLS. */
   certExpiresAt: number | null;
-  /** Set when no usable HTTP answer arrived. */
-  failure: { kind: NetworkFailure | 'too_many_redirects'; code: string; message: string } | null;
+  /**
+   * Set when no usable HTTP answer arrived. `code` is a stable identifier (`ECONNREFUSED`,
+   * `REDIRECT_PRIVATE`, ...); `message` is the raw error text, for logs only: it may name
+   * addresses and ports, so it must never be published (classification's `detail` never uses it).
+   */
+  failure: { kind: CheckFailureKind; code: string; message: string } | null;
 }
 
 /** A check result read against what SPSE pages look like. */

@@ -1,6 +1,6 @@
 import type { HistoryStore } from '../core/ports.js';
 import type { Clock } from '../core/types.js';
-import type { HttpContext, PageRenderers } from './server.js';
+import { pathSegment as segment, type HttpContext, type PageRenderers } from './server.js';
 import { portalBadge, unknownBadge } from './pages/badge.js';
 import type { PageDeps } from './pages/deps.js';
 import { renderFeed } from './pages/feed.js';
@@ -8,14 +8,6 @@ import { createTimeText, pickLanguage } from './pages/html.js';
 import { renderNotFound, renderPortalPage } from './pages/portal-page.js';
 import { createStatusPageCaches, renderStatusPage } from './pages/status-page.js';
 
-/** A path segment, or null when it is not valid percent-encoding (a 404, not a 500). */
-function segment(raw: string): string | null {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The public pages beside the JSON API: the status page (`/`), one page per portal

@@ -2,14 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { incidentsCsv } from '../core/incidents-csv.js';
-import type { MonitorHealth } from '../core/monitor.js';
+import type { HealthReport } from '../health.js';
+import { StoreError } from '../core/ports.js';
 import type { PortalDetailView, PortalView, StatusService } from '../core/status-service.js';
 import type { Language, Portal } from '../core/types.js';
 
 export interface HttpContext {
   status: StatusService;
   portal: (id: string) => Portal | undefined;
-  health: () => MonitorHealth & { role: 'leader' | 'standby' };
+  health: () => HealthReport;
   registry: Registry;
   timezone: string;
   defaultLanguage: Language;
@@ -22,6 +23,15 @@ export interface PageRenderers {
     pattern: RegExp;
     handle: (ctx: HttpContext, match: RegExpExecArray, url: URL) => Promise<{ status: number; body: string; type: string; headers?: Record<string, string> } | null>;
   }>;
+}
+
+/** A path segment, or null when it is not valid percent-encoding (a 404, not a 500). */
+export function pathSegment(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
 }
 
 const round = (n: number | null) => (n === null ? null : Math.round(n * 10000) / 10000);
@@ -75,8 +85,7 @@ export function createHttpServer(ctx: HttpContext, renderers: PageRenderers = {}
 
     if (path === '/healthz') {
       const health = ctx.health();
-      const healthy = !health.overdue;
-      return json(res, healthy ? 200 : 503, { status: healthy ? 'ok' : 'overdue', ...health });
+      return json(res, health.status === 'ok' ? 200 : 503, health);
     }
     if (path === '/metrics') {
       return send(res, 200, await ctx.registry.metrics(), ctx.registry.contentType);
@@ -86,14 +95,18 @@ export function createHttpServer(ctx: HttpContext, renderers: PageRenderers = {}
       return json(res, 200, views.map(portalJson));
     }
     let match = /^\/api\/portals\/([^/]+)$/.exec(path);
+    const portalIn = (m: RegExpExecArray) => {
+      const id = pathSegment(m[1]!);
+      return id === null ? undefined : ctx.portal(id);
+    };
     if (match) {
-      const portal = ctx.portal(decodeURIComponent(match[1]!));
+      const portal = portalIn(match);
       if (!portal) return json(res, 404, { error: 'unknown portal' });
       return json(res, 200, portalDetailJson(await ctx.status.detail(portal)));
     }
     match = /^\/api\/portals\/([^/]+)\/incidents\.csv$/.exec(path);
     if (match) {
-      const portal = ctx.portal(decodeURIComponent(match[1]!));
+      const portal = portalIn(match);
       if (!portal) return json(res, 404, { error: 'unknown portal' });
       const detail = await ctx.status.detail(portal, Number.MAX_SAFE_INTEGER);
       return send(res, 200, incidentsCsv(portal, detail.incidents, ctx.timezone), 'text/csv; charset=utf-8', {
@@ -115,8 +128,10 @@ export function createHttpServer(ctx: HttpContext, renderers: PageRenderers = {}
 
   return createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      log.error({ err: error, url: req.url }, 'HTTP handler failed');
-      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+      const storeDown = error instanceof StoreError;
+      log.error({ err: error, url: req.url }, storeDown ? 'HTTP handler could not read the store' : 'HTTP handler failed');
+      // A store that does not answer is the service being unavailable, not a bug of the request.
+      if (!res.headersSent) json(res, storeDown ? 503 : 500, { error: storeDown ? 'store unavailable' : 'internal error' });
       else res.destroy();
     });
   });

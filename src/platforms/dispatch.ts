@@ -31,6 +31,9 @@ export function argsFromText(definition: CommandDefinition, rest: string): Recor
   return first ? { [first.name]: rest || undefined } : {};
 }
 
+/** What one argument may hold: more is no portal name, and each word of it costs a catalog lookup. */
+export const MAX_ARGUMENT_CHARS = 500;
+
 const NOT_ADMIN = {
   id: 'Hanya admin grup yang dapat mengubah langganan. Siapa pun boleh memakai /status.',
   en: 'Only group admins can change subscriptions. Anyone may use /status.',
@@ -113,6 +116,13 @@ export function createDispatcher(deps: PlatformDeps) {
     async run(definition: CommandDefinition, args: Record<string, string | undefined>, context: ChatContext, language: Language): Promise<Reply> {
       const refused = wrongPlace(definition, context, language) ?? (await refusal(definition, context, language));
       if (refused) return refused;
+      if (Object.values(args).some((value) => value !== undefined && value.length > MAX_ARGUMENT_CHARS)) {
+        return {
+          tone: 'error',
+          ephemeral: true,
+          lines: [[t(language, { id: `Teks perintah terlalu panjang (paling banyak ${MAX_ARGUMENT_CHARS} karakter).`, en: `The command text is too long (at most ${MAX_ARGUMENT_CHARS} characters).` })]],
+        };
+      }
       try {
         return await definition.run({ args, context, language }, commandDeps);
       } catch (error) {

@@ -3,22 +3,44 @@ import { z } from 'zod';
 import type { HistoryStore } from '../core/ports.js';
 import { countDaily, DAILY_DAYS_KEPT, DAY_MS, dayOf, daysCovering, latencyOf, PackedDay, uptimeOf, type DailySummary } from '../core/stats.js';
 import type { Incident } from '../core/types.js';
-import { createRecordAccess } from './record-access.js';
+import { createRecordAccess, type StoreModuleOptions } from './record-access.js';
 import { dailySummariesSchema, dayRecordSchema, incidentSchema } from './schemas.js';
 
 /** How long after midnight UTC yesterday's hourly record is taken as final (a cycle may straddle midnight). */
 const FINAL_AFTER_MS = 15 * 60_000;
 
+/** Incidents kept per portal besides the retention days: a flapping portal cannot grow its record without bound. */
+export const DEFAULT_MAX_INCIDENTS_PER_PORTAL = 1_000;
+
 /**
- * Incidents (newest last, kept `incidentRetentionDays`) and check buckets: hourly with a latency
- * histogram (kept `bucketRetentionDays` by store TTL) and a 90-day daily summary per portal.
- * Blocked checks say nothing about the portal, so they count neither as checks nor as failures.
+ * Keeps open incidents and, of the closed ones, the newest `max` minus the open ones, oldest
+ * dropped first. `incidents` is oldest first.
+ */
+function capIncidents(incidents: Incident[], max: number): Incident[] {
+  const excess = incidents.length - max;
+  if (excess <= 0) return incidents;
+  let toDrop = excess;
+  return incidents.filter((incident) => {
+    if (toDrop > 0 && incident.endedAt !== null) {
+      toDrop--;
+      return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * Incidents (newest last, kept `incidentRetentionDays` and at most `maxIncidentsPerPortal` per
+ * portal) and check buckets: hourly with a latency histogram (kept `bucketRetentionDays` by store
+ * TTL: Redis expires them itself, elsewhere `Store.sweep` deletes them) and a 90-day daily summary
+ * per portal. Blocked checks say nothing about the portal, so they count neither as checks nor as failures.
  */
 export function createHistoryStore(
   keyv: Keyv,
-  options: { incidentRetentionDays: number; bucketRetentionDays: number },
+  options: { incidentRetentionDays: number; bucketRetentionDays: number; maxIncidentsPerPortal?: number | undefined } & StoreModuleOptions,
 ): HistoryStore {
-  const access = createRecordAccess(keyv);
+  const access = createRecordAccess(keyv, options);
+  const maxIncidents = options.maxIncidentsPerPortal ?? DEFAULT_MAX_INCIDENTS_PER_PORTAL;
   const incidentsKey = (portalId: string) => `incidents:${portalId}`;
   const hourlyKey = (portalId: string, day: string) => `hourly:${portalId}:${day}`;
   const dailyKey = (portalId: string) => `daily:${portalId}`;
@@ -107,7 +129,10 @@ export function createHistoryStore(
         merged.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
         await access.set(
           incidentsKey(portalId),
-          merged.filter((i) => i.endedAt === null || Date.parse(i.endedAt) >= cutoff),
+          capIncidents(
+            merged.filter((i) => i.endedAt === null || Date.parse(i.endedAt) >= cutoff),
+            maxIncidents,
+          ),
         );
       }
     },

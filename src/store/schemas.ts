@@ -124,3 +124,6 @@ export const adHocMaintenanceListSchema = z.array(
 
 /** A list of keys (the chat index, the outbox index). */
 export const keyListSchema = z.array(z.string());
+
+/** A record set aside as unreadable, under `quarantine:<key>:<time>`: where it was, why, when, and its stored text. */
+export const quarantinedRecordSchema = z.object({ key: z.string(), problem: z.string(), at: z.string(), raw: z.string() });

@@ -1,12 +1,12 @@
 import type Keyv from 'keyv';
 import type { StateStore } from '../core/ports.js';
 import type { PortalStatus } from '../core/types.js';
-import { createRecordAccess } from './record-access.js';
+import { createRecordAccess, type StoreModuleOptions } from './record-access.js';
 import { portalStatusSchema } from './schemas.js';
 
-/** One `state:<portalId>` record per portal. */
-export function createStateStore(keyv: Keyv): StateStore {
-  const access = createRecordAccess(keyv);
+/** One `state:<portalId>` record per portal; an unreadable one is set aside and reads as missing. */
+export function createStateStore(keyv: Keyv, options: StoreModuleOptions = {}): StateStore {
+  const access = createRecordAccess(keyv, options);
   const key = (portalId: string) => `state:${portalId}`;
   return {
     get: (portalId) => access.get(portalStatusSchema, key(portalId)),

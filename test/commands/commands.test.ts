@@ -12,6 +12,7 @@ import type { ChatRef } from '../../src/core/types.js';
 import { plainText } from '../../src/core/reply.js';
 import { createDispatcher } from '../../src/platforms/dispatch.js';
 import { commands, createRegistry } from '../../commands/registry.js';
+import { sparkline } from '../../commands/reply-parts.js';
 import type { ChatContext, CommandDeps, Line, Reply } from '../../commands/types.js';
 import pino from 'pino';
 
@@ -66,6 +67,7 @@ describe('chat commands', () => {
       defaultLanguage: 'id',
       publicUrl: null,
       commands: commands.all,
+      limits: { maxPortalsPerChat: 100, maxTotal: 50_000 },
       stats: async () => ({ portals: 600 }),
     };
   });
@@ -111,7 +113,7 @@ describe('chat commands', () => {
     admin = false;
     expect(plain(await run('/subscribe gresik'))).toContain('Hanya admin');
     expect(plain(await run('/unsubscribe all'))).toContain('Hanya admin');
-    expect(plain(await run('/status gresik'))).toContain('Kode Error : 81kep4jo9');
+    expect(plain(await run('/status gresik'))).toContain('Kode Error: 81kep4jo9');
   });
 
   it('lets anyone manage subscriptions in a private chat', async () => {
@@ -160,6 +162,53 @@ describe('chat commands', () => {
     const declared = await run('/maintenance gresik 2h upgrade', { isOwner: true });
     expect(declared.tone).toBe('success');
     expect(await deps.maintenance.list(NOW)).toEqual([expect.objectContaining({ portalId: 'gresikkab', reason: 'upgrade' })]);
+  });
+
+  it('caps what one chat may subscribe to, with a reply that says the limit', async () => {
+    deps.limits = { maxPortalsPerChat: 5, maxTotal: 50_000 };
+    const reply = await run('/subscribe jatim --yes');
+    expect(reply.tone).toBe('error');
+    expect(plain(reply)).toContain('paling banyak 5 portal');
+    expect(deps.subscriptions.get(GROUP)?.portals ?? []).toEqual([]);
+    // Within the limit it still works, and the count includes what the chat already has.
+    await run('/subscribe gresik, surabaya, sidoarjo, tuban');
+    expect(plain(await run('/subscribe bangkalankab, batukota'))).toContain('sudah berlangganan 4');
+    expect(deps.subscriptions.get(GROUP)?.portals).toHaveLength(4);
+  });
+
+  it('caps the subscriptions of all chats together', async () => {
+    deps.limits = { maxPortalsPerChat: 100, maxTotal: 3 };
+    await run('/subscribe gresik, surabaya');
+    const other = { ...GROUP, chatId: '-100999' };
+    expect(plain(await run('/subscribe tuban, sidoarjo', { chat: other }))).toContain('batas langganan (3');
+    expect(deps.subscriptions.get(other)).toBeUndefined();
+  });
+
+  it('refuses a 4 KB argument at once, and too many names in one line', async () => {
+    const started = performance.now();
+    const long = await run(`/subscribe ${'gresik '.repeat(600)}`);
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(plain(long)).toContain('terlalu panjang');
+    const many = await run(`/subscribe ${Array.from({ length: 60 }, (_, i) => `x${i}`).join(',')}`);
+    expect(plain(many)).toContain('Terlalu banyak nama sekaligus (60)');
+  });
+
+  it('tells a private chat "you", a group "this group", and takes examples from the catalog it runs with', async () => {
+    expect(plain(await run('/help', { kind: 'private' }))).toContain('memberi tahu Anda');
+    expect(plain(await run('/help'))).toContain('memberi tahu grup ini');
+    expect(plain(await run('/help'))).toContain('/subscribe gresik');
+    const own = createCatalog([{ id: 'kemenkeu', name: 'LPSE Kementerian Keuangan', url: 'https://lpse.kemenkeu.go.id/eproc4', aliases: [], kind: null, province: null, legacyUrl: null, lkppRepoId: null, instansi: [] }]);
+    deps = { ...deps, catalog: own };
+    const text = plain(await run('/help'));
+    expect(text).toContain('/subscribe kemenkeu');
+    expect(text).not.toContain('gresik');
+    expect(text).not.toContain('jatim');
+  });
+
+  it('draws the latency sparkline from the first hour that has a check, not 23 blanks first', () => {
+    expect(sparkline([...Array<null>(23).fill(null), 420])).toBe('▄');
+    expect(sparkline([null, 100, null, 800])).toBe('▁ █');
+    expect(sparkline(Array<null>(24).fill(null))).toBe('');
   });
 
   it('refuses a registry with a duplicate name or alias at start-up', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, readConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_REFERENCE_URLS, loadConfig, readConfig } from '../../src/config.js';
 import { activeMaintenance } from '../../src/core/maintenance.js';
 import { parseLocalTime, zoneOffsetMs } from '../../src/core/time.js';
 import type { AdHocMaintenance, MaintenanceWindow } from '../../src/core/types.js';
@@ -40,8 +40,9 @@ describe('loadConfig', () => {
         certWarningDays: 14,
         maxBodyBytes: 2_000_000,
         maxRedirects: 5,
-        referenceUrls: [],
+        referenceUrls: DEFAULT_REFERENCE_URLS,
       },
+      subscriptions: { maxPortalsPerChat: 100, maxTotal: 50_000 },
       env: { httpPort: 8080, storeUrl: 'sqlite://data/pantau.sqlite', ownerIds: [], logLevel: 'info' },
       platforms: { telegram: null, discord: null },
     });
@@ -85,6 +86,34 @@ describe('loadConfig', () => {
   it('refuses a portal URL that is not http(s)', () => {
     const error = configError(() => loadConfig('portals:\n  - { id: a, name: A, url: "ftp://example.org/a" }\n', {}));
     expect(error.problems[0]).toMatch(/^portals\[0\]\.url: /);
+  });
+
+  it('ships reference addresses on three independent networks, none of them SPSE’s', () => {
+    const hosts = DEFAULT_REFERENCE_URLS.map((url) => new URL(url).hostname);
+    expect(new Set(hosts.map((h) => h.split('.').slice(-2).join('.'))).size).toBe(3);
+    expect(hosts.some((h) => /inaproc|lpse|spse/.test(h))).toBe(false);
+    expect(loadConfig('check: { referenceUrls: [] }', {}).check.referenceUrls).toEqual([]);
+  });
+
+  it.each([
+    ['check: { referenceUrls: ["file:///etc/passwd"] }', 'check.referenceUrls[0]'],
+    ['check: { referenceUrls: ["javascript:alert(1)"] }', 'check.referenceUrls[0]'],
+    ['publicUrl: "javascript:alert(1)"', 'publicUrl'],
+    ['publicUrl: "file:///srv/status"', 'publicUrl'],
+  ])('refuses an address the bot would request or link to that is not http(s): %s', (yaml, key) => {
+    const error = configError(() => loadConfig(yaml, {}, 'pantau.yaml'));
+    expect(error.problems[0]).toBe(`${key}: expected an http:// or https:// URL`);
+  });
+
+  it.each([
+    ['check: { maxRequestsPerSecondPerHost: 0.000001 }', 'check.maxRequestsPerSecondPerHost'],
+    ['check: { intervalSeconds: 99999999 }', 'check.intervalSeconds'],
+    ['check: { maxBodyBytes: 999999999999 }', 'check.maxBodyBytes'],
+    [`check: { userAgent: "${'x'.repeat(600)}" }`, 'check.userAgent'],
+    ['subscriptions: { maxPortalsPerChat: 0 }', 'subscriptions.maxPortalsPerChat'],
+  ])('bounds numbers and texts that would stall or flood the bot: %s', (yaml, key) => {
+    const error = configError(() => loadConfig(yaml, {}, 'pantau.yaml'));
+    expect(error.problems[0]).toMatch(new RegExp(`^${key.replace(/\./g, '\\.')}: `));
   });
 
   it('reports invalid YAML as a ConfigError naming the file, not a crash', () => {

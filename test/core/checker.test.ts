@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createChecker, type Checker, type CheckerOptions } from '../../src/core/checker.js';
+import type { LookupAddress } from 'node:dns';
+import { createChecker, isAborted, isNetworkFailure, type Checker, type CheckerOptions } from '../../src/core/checker.js';
 import { classify, type ClassifyOptions } from '../../src/core/classifier.js';
+import { isForbiddenAddress } from '../../src/core/redirect-policy.js';
 import type { CheckResult } from '../../src/core/types.js';
 import { createFakePortal, createRefusedPort, createSelfSignedCert, type FakePortal, type PortalMode } from '../fakes/fake-portal.js';
 
@@ -59,6 +61,12 @@ describe('checker + classifier against a fake SPSE portal', () => {
     { mode: 'unexpected', state: 'degraded', cause: 'no_spse_markers', status: 200 },
     { mode: { kind: 'slow', delayMs: 550 }, state: 'degraded', cause: 'slow', status: 200 },
     { mode: { kind: 'status', status: 500 }, state: 'down', cause: 'http_status', status: 500 },
+    { mode: 'cloudflare-origin', state: 'down', cause: 'origin_error', status: 522 },
+    { mode: { kind: 'cloudflare-origin', status: 521 }, state: 'down', cause: 'origin_error', status: 521 },
+    { mode: 'access-denied', state: 'blocked', cause: 'access_denied', status: 403 },
+    { mode: 'waf-rejected', state: 'blocked', cause: 'waf_rejected', status: 200 },
+    { mode: 'bot-challenge', state: 'blocked', cause: 'bot_challenge', status: 200 },
+    { mode: { kind: 'spse-error', code: 'z'.repeat(400 * 1024) }, state: 'down', cause: 'spse_error', status: 500 },
   ];
 
   it.each(modes)('$mode → $state / $cause', async ({ mode, state, cause, status, errorCode }) => {
@@ -167,7 +175,13 @@ describe('checker: failures before any HTTP answer', () => {
     const result = await check(checker, refused.url);
     expect(result.failure?.kind).toBe('connect_refused');
     expect(result.failure?.code).toBe('ECONNREFUSED');
-    expect(classify(result, classifyOptions())).toMatchObject({ state: 'down', cause: 'connect_refused' });
+    const c = classify(result, classifyOptions());
+    expect(c).toMatchObject({ state: 'down', cause: 'connect_refused' });
+    // The raw text (with the address) stays on the result for logs; the public detail never has it.
+    expect(result.failure?.message).toContain(String(refused.port));
+    expect(c.detail).toBe('connection refused (ECONNREFUSED)');
+    expect(c.detail).not.toContain('127.0.0.1');
+    expect(c.detail).not.toContain(String(refused.port));
   });
 
   it('a name that does not resolve is dns', async () => {
@@ -268,5 +282,216 @@ describe('checker: politeness per origin', () => {
     // The third and fourth started only when the first two had given up.
     expect(done[2]!.startedAt - done[0]!.startedAt).toBeGreaterThanOrEqual(450);
     expect(done[3]!.startedAt - done[1]!.startedAt).toBeGreaterThanOrEqual(450);
+  });
+});
+
+describe('checker: where redirects may lead', () => {
+  // In these tests 127.0.0.1 plays a public address (every fake server listens there); every other
+  // private address keeps the real policy. DNS is a table, with a count of lookups per name.
+  const dnsTable: Record<string, (call: number) => string[]> = {
+    'portal.test': () => ['127.0.0.1'],
+    'intranet.test': () => ['10.0.0.7'],
+    'mixed.test': () => ['127.0.0.1', '10.0.0.7'],
+    'metadata.test': () => ['169.254.169.254'],
+    'v6-loopback.test': () => ['::1'],
+    // Public the first time it is asked, private afterwards.
+    'rebind.test': (call) => (call === 1 ? ['127.0.0.1'] : ['10.0.0.7']),
+  };
+  const lookups = new Map<string, number>();
+  const resolve = async (name: string): Promise<LookupAddress[]> => {
+    const call = (lookups.get(name) ?? 0) + 1;
+    lookups.set(name, call);
+    const found = dnsTable[name];
+    if (!found) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+    return found(call).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
+  const publicPolicy = (address: string) => address !== '127.0.0.1' && isForbiddenAddress(address);
+
+  let target: FakePortal;
+  let guarded: Checker;
+  beforeAll(async () => {
+    target = await createFakePortal({ slug: 'gresikkab' });
+  });
+  afterEach(async () => {
+    await guarded?.close();
+    lookups.clear();
+    target.requests.clear();
+  });
+  afterAll(async () => {
+    await target.close();
+  });
+  const publicChecker = (extra: Partial<CheckerOptions> = {}) => {
+    guarded = createChecker(options({ resolve, isForbiddenAddress: publicPolicy, ...extra }));
+    return guarded;
+  };
+  const redirectTo = async (location: string, extra: Partial<CheckerOptions> = {}) => {
+    portal.setMode({ kind: 'redirect', location });
+    return check(publicChecker(extra), portal.url);
+  };
+
+  it('follows a public portal\'s redirect to a public name, connecting through the checked lookup', async () => {
+    const result = await redirectTo(`http://portal.test:${target.port}/gresikkab`);
+    expect(result).toMatchObject({ status: 200, failure: null, finalUrl: `http://portal.test:${target.port}/gresikkab` });
+    expect(classify(result, classifyOptions())).toMatchObject({ state: 'up', cause: 'ok' });
+    expect(target.requests.count).toBe(1);
+    expect(lookups.get('portal.test')).toBe(1);
+  });
+
+  it.each([
+    ['a name resolving to 10.0.0.7', 'intranet.test'],
+    ['a name with one private address among public ones', 'mixed.test'],
+    ['a name resolving to the metadata address', 'metadata.test'],
+    ['a name resolving to ::1', 'v6-loopback.test'],
+  ])('refuses a redirect to %s, without connecting and without echoing it', async (_label, host) => {
+    const result = await redirectTo(`http://${host}:${target.port}/gresikkab`);
+    expect(result.failure).toMatchObject({ kind: 'redirect_refused', code: 'REDIRECT_PRIVATE' });
+    expect(result.status).toBe(302);
+    expect(result.finalUrl).toBe(portal.url);
+    expect(target.requests.count).toBe(0);
+    const c = classify(result, classifyOptions());
+    expect(c).toMatchObject({ state: 'down', cause: 'redirect_refused', httpStatus: 302, networkLevel: false });
+    expect(c.detail).toBe('redirect to a private address refused (HTTP 302)');
+  });
+
+  it.each([
+    ['loopback other than the test\'s public one', (port: number) => `http://127.0.0.2:${port}/`],
+    ['IPv6 loopback', (port: number) => `http://[::1]:${port}/`],
+    ['IPv4-mapped loopback', (port: number) => `http://[::ffff:127.0.0.9]:${port}/`],
+    ['the metadata address', () => 'http://169.254.169.254/latest/meta-data/'],
+    ['a decimal-encoded private address', () => 'http://167772167/'],
+    ['RFC 1918', () => 'http://192.168.1.1:8080/admin'],
+  ])('refuses a redirect to an IP literal: %s (open or closed port alike: no oracle)', async (_label, location) => {
+    const closed = await createRefusedPort();
+    const results = [await redirectTo(location(target.port)), await redirectTo(location(closed.port))];
+    for (const result of results) {
+      expect(result.failure).toMatchObject({ kind: 'redirect_refused', code: 'REDIRECT_PRIVATE' });
+      expect(classify(result, classifyOptions()).detail).toBe('redirect to a private address refused (HTTP 302)');
+    }
+    expect(target.requests.count).toBe(0);
+  });
+
+  it('checks the address it connects to: a name that turns private after the check is never asked twice', async () => {
+    const result = await redirectTo(`http://rebind.test:${target.port}/gresikkab`);
+    expect(result).toMatchObject({ status: 200, failure: null });
+    expect(lookups.get('rebind.test')).toBe(1);
+    expect(target.requests.count).toBe(1);
+  });
+
+  it.each([
+    ['gopher:', 'gopher://127.0.0.1:6379/_INFO', 'REDIRECT_SCHEME'],
+    ['javascript:', 'javascript:alert(1)', 'REDIRECT_SCHEME'],
+    ['file:', 'file:///etc/passwd', 'REDIRECT_SCHEME'],
+    ['over 2048 characters', `http://portal.test/${'x'.repeat(3000)}`, 'REDIRECT_TOO_LONG'],
+  ])('refuses a Location that is %s', async (_label, location, code) => {
+    const result = await redirectTo(location);
+    expect(result.failure).toMatchObject({ kind: 'redirect_refused', code });
+    expect(classify(result, classifyOptions())).toMatchObject({ state: 'down', cause: 'redirect_refused' });
+  });
+
+  it("refuses a redirect to the bot's own origin, even for a portal on a private network", async () => {
+    const bot = await createFakePortal({ slug: 'portal' });
+    try {
+      portal.setMode({ kind: 'redirect', location: `${bot.origin}/` });
+      guarded = createChecker(options({ ownOrigins: [`${bot.origin}/`] }));
+      const result = await check(guarded, portal.url);
+      expect(result.failure).toMatchObject({ kind: 'redirect_refused', code: 'REDIRECT_OWN' });
+      expect(bot.requests.count).toBe(0);
+      expect(classify(result, classifyOptions())).toMatchObject({ state: 'down', cause: 'redirect_refused' });
+      expect(classify(result, classifyOptions()).detail).not.toContain(String(bot.port));
+    } finally {
+      await bot.close();
+    }
+  });
+
+  it('a portal that is itself on a private address may redirect within it', async () => {
+    portal.setMode({ kind: 'redirect', location: `http://localhost:${target.port}/gresikkab` });
+    guarded = createChecker(options());
+    const result = await check(guarded, portal.url);
+    expect(result).toMatchObject({ status: 200, failure: null });
+  });
+
+  it('refused redirects and aborts are not network failures (offline detection)', async () => {
+    const refused = await redirectTo('http://intranet.test/');
+    expect(isNetworkFailure(refused.failure)).toBe(false);
+    const closed = await createRefusedPort();
+    expect(isNetworkFailure((await check(checker, closed.url)).failure)).toBe(true);
+  });
+});
+
+describe('checker: stopping', () => {
+  let hanging: FakePortal;
+  let other: FakePortal;
+  let slow: Checker;
+  beforeAll(async () => {
+    hanging = await createFakePortal({ mode: 'hang' });
+    other = await createFakePortal({ mode: { kind: 'hang-body', bytes: 2048 } });
+  });
+  afterEach(() => {
+    hanging.requests.clear();
+    other.requests.clear();
+  });
+  afterAll(async () => {
+    await slow?.close();
+    await Promise.all([hanging.close(), other.close()]);
+  });
+
+  const waitFor = async (condition: () => boolean) => {
+    const since = Date.now();
+    while (!condition() && Date.now() - since < 2000) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+
+  it('abortAll() resolves every in-flight and queued check within 500 ms; the checker goes on working', async () => {
+    slow = createChecker(options({ timeoutMs: 20_000, maxConcurrentPerHost: 2, maxConcurrency: 3, maxRequestsPerSecondPerHost: 5 }));
+    const pending = [
+      ...[0, 1, 2, 3, 4, 5].map((i) => check(slow, hanging.urlFor(`/gresikkab/h${i}`))),
+      check(slow, other.url), // its headers arrive, its body stalls
+    ];
+    await waitFor(() => hanging.requests.count >= 2 && other.requests.count >= 1);
+    expect(hanging.requests.count).toBe(2); // the rest wait for a slot
+    const t0 = performance.now();
+    slow.abortAll();
+    const results = await Promise.all(pending);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(results.map((r) => r.failure?.kind)).toEqual(Array(7).fill('aborted'));
+    expect(results.every(isAborted)).toBe(true);
+    for (const r of results) expect(classify(r, classifyOptions()).state).not.toBe('down');
+    // Queued checks never reached the portal.
+    expect(hanging.requests.count).toBe(2);
+
+    // Checks started after abortAll() run normally.
+    const after = await check(slow, portal.url);
+    expect(after).toMatchObject({ status: 200, failure: null });
+  });
+
+  it('close() aborts too, finishes promptly, and later checks resolve as aborted', async () => {
+    const closing = createChecker(options({ timeoutMs: 20_000 }));
+    const pending = [0, 1, 2].map((i) => check(closing, hanging.urlFor(`/gresikkab/c${i}`)));
+    await waitFor(() => hanging.requests.count >= 3);
+    const t0 = performance.now();
+    await closing.close();
+    const results = await Promise.all(pending);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(results.every(isAborted)).toBe(true);
+    expect(isAborted(await check(closing, portal.url))).toBe(true);
+  });
+});
+
+describe('checker: what it keeps is bounded', () => {
+  it('caps kept header values', async () => {
+    portal.setMode({ kind: 'status', status: 200, headers: { server: 's'.repeat(6000), 'retry-after': 'r'.repeat(6000) } });
+    const result = await check(checker, portal.url);
+    expect(result.status).toBe(200);
+    expect(result.headers['server']!.length).toBeLessThanOrEqual(1024);
+    expect(result.headers['retry-after']!.length).toBeLessThanOrEqual(1024);
+    expect(result.headers['server']).toBe('s'.repeat(1024));
+  });
+
+  it('a 400 KB Kode Error is neither kept as a code nor in the detail', async () => {
+    portal.setMode({ kind: 'spse-error', code: '8'.repeat(400 * 1024) });
+    const result = await check(checker, portal.url);
+    expect(Buffer.byteLength(result.body)).toBeLessThanOrEqual(256 * 1024);
+    const c = classify(result, classifyOptions());
+    expect(c).toMatchObject({ cause: 'spse_error', errorCode: null });
+    expect(c.detail.length).toBeLessThan(100);
   });
 });

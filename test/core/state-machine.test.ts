@@ -289,6 +289,12 @@ describe('step: transition ids and pending transitions', () => {
     expect(again.status).toMatchObject({ state: 'maintenance', streak: null, healthyStreak: null, transitionSeq: status.transitionSeq });
   });
 
+  it('says what the first checks saw while the state is still being confirmed', () => {
+    const { status } = run('D', { failuresToDown: 2, successesToUp: 2 });
+    expect(status.state).toBe('unknown');
+    expect(status.detail).toBe('seen down (SPSE error page, Kode Error 81kep4jo9 (HTTP 500)); confirming');
+  });
+
   it('produces records the store schema accepts', () => {
     const { status } = run('U U D D B B U U G G', { failuresToDown: 2, successesToUp: 2 });
     expect(portalStatusSchema.safeParse(status).success).toBe(true);

@@ -1551,6 +1551,8 @@ export async function createFakeBotApi(options: FakeBotApiOptions = {}): Promise
       date: record ? Math.floor(record.at / 1000) : nowSeconds(),
       chat,
       from: botUser,
+      // In a channel, posts (the bot's too) are sent on behalf of the channel itself.
+      ...(chat.type === 'channel' ? { sender_chat: chat } : {}),
       text: record?.text !== undefined ? formattedTextSafe(record.text, record.parse_mode) : '',
       ...(record?.message_thread_id !== undefined ? { message_thread_id: record.message_thread_id } : {}),
       ...(record?.reply_markup !== undefined ? { reply_markup: record.reply_markup } : {}),

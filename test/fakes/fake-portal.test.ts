@@ -5,12 +5,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_FARM_MIX,
   cloudflareChallengePage,
+  cloudflareOriginErrorPage,
   createFakePortal,
   createFakePortalFarm,
   createRefusedPort,
   createSelfSignedCert,
+  f5BotChallengePage,
+  f5RejectedPage,
   maintenancePage,
   nginxErrorPage,
+  spseAccessDeniedPage,
   spseErrorPage,
   spseHomePage,
   spseNotFoundPage,
@@ -128,6 +132,70 @@ describe('createFakePortal modes', () => {
     expect(r.headers['server']).toBe('cloudflare');
     expect(r.headers['cf-mitigated']).toBeUndefined();
     expect(r.body).toContain('You are being rate limited');
+  });
+
+  it('cloudflare-origin: Cloudflare\'s own 520–526 pages with server: cloudflare, cf-ray and a Ray ID', async () => {
+    const titles: Record<number, string> = {
+      520: 'Web server is returning an unknown error',
+      521: 'Web server is down',
+      522: 'Connection timed out',
+      523: 'Origin is unreachable',
+      524: 'A timeout occurred',
+      525: 'SSL handshake failed',
+      526: 'Invalid SSL certificate',
+    };
+    for (const status of [520, 521, 522, 523, 524, 525, 526]) {
+      portal.setMode({ kind: 'cloudflare-origin', status });
+      const r = await get(portal.url);
+      expect(r.status).toBe(status);
+      expect(r.headers['server']).toBe('cloudflare');
+      expect(String(r.headers['cf-ray'])).toMatch(/^[0-9a-f]{16}-CGK$/);
+      expect(r.body).toContain(`<title>spse.inaproc.id | ${status}: ${titles[status]}</title>`);
+      expect(r.body).toContain(`Error code ${status}`);
+      expect(r.body).toContain(`Cloudflare Ray ID: <strong class="font-semibold">${String(r.headers['cf-ray'])}</strong>`);
+      expect(r.body).toBe(cloudflareOriginErrorPage(status, 'spse.inaproc.id', String(r.headers['cf-ray'])));
+      expect(r.body).not.toMatch(/SPSE v4|LKPP|Kode Error/);
+    }
+    portal.setMode('cloudflare-origin');
+    expect((await get(portal.url)).status).toBe(522);
+  });
+
+  it('access-denied: SPSE\'s 403 "Akses Ditolak!" inside the SPSE layout', async () => {
+    portal.setMode('access-denied');
+    const r = await get(portal.url);
+    expect(r.status).toBe(403);
+    expect(r.body).toContain('Akses Ditolak!');
+    expect(r.body).toContain('<title>Akses Ditolak | LPSE Kabupaten Gresik</title>');
+    expect(r.body).toContain('SPSE v4.5u20221227');
+    expect(String(r.headers['set-cookie'])).toMatch(/^SPSE_SESSION=/);
+    expect(r.body).toBe(spseAccessDeniedPage());
+  });
+
+  it('waf-rejected: F5 ASM\'s block page with a support ID, HTTP 200 by default', async () => {
+    portal.setMode('waf-rejected');
+    let r = await get(portal.url);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('<title>Request Rejected</title>');
+    expect(r.body).toContain('The requested URL was rejected. Please consult with your administrator.');
+    expect(r.body).toMatch(/Your support ID is: \d{19,20}</);
+    expect(r.body).not.toMatch(/SPSE|LKPP/);
+    expect(f5RejectedPage('123')).toContain('Your support ID is: 123<br>');
+    portal.setMode({ kind: 'waf-rejected', status: 403 });
+    r = await get(portal.url);
+    expect(r.status).toBe(403);
+    expect(r.body).toContain('The requested URL was rejected');
+  });
+
+  it('bot-challenge: F5 TSPD bootstrap (bobcmn, /TSPD/ script, noscript text), HTTP 200', async () => {
+    portal.setMode('bot-challenge');
+    const r = await get(portal.url);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('window["bobcmn"]');
+    expect(r.body).toMatch(/<script type="text\/javascript" src="\/TSPD\/[0-9a-f]+\?type=9"><\/script>/);
+    expect(r.body).toContain('<noscript>Please enable JavaScript to view the page content.');
+    expect(r.body).not.toMatch(/SPSE|LKPP|<title>/);
+    expect(String(r.headers['set-cookie'])).toMatch(/^TS01[0-9a-f]+=/);
+    expect(r.body).toBe(f5BotChallengePage());
   });
 
   it('not-found: 404 (or 200) with SPSE\'s not-found text', async () => {

@@ -79,6 +79,31 @@ export interface CloudflareMode {
   kind: 'cloudflare';
   status?: 403 | 429;
 }
+/**
+ * Cloudflare's own error page when it cannot reach the portal's server: 520–526 ("Web server is
+ * down", "Connection timed out", ...), with `server: cloudflare`, `cf-ray` and a Ray ID. A real outage.
+ */
+export interface CloudflareOriginMode {
+  kind: 'cloudflare-origin';
+  /** 520–526. Default 522 (Connection timed out). */
+  status?: number;
+}
+/** SPSE's own refusal (detail pages without a Referer): 403 "Akses Ditolak!" in the SPSE layout. */
+export interface AccessDeniedMode {
+  kind: 'access-denied';
+  /** Default 403. */
+  status?: number;
+}
+/** F5 BIG-IP ASM's default block page ("The requested URL was rejected..."), HTTP 200 by default. */
+export interface WafRejectedMode {
+  kind: 'waf-rejected';
+  /** Default 200 (ASM's default); some policies send 403. */
+  status?: number;
+}
+/** F5's JavaScript anti-bot challenge (TSPD, `window["bobcmn"]`) on a legacy host, HTTP 200. */
+export interface BotChallengeMode {
+  kind: 'bot-challenge';
+}
 /** SPSE's not-found page ("Halaman yang dituju tidak ditemukan"). */
 export interface NotFoundMode {
   kind: 'not-found';
@@ -151,6 +176,10 @@ export type PortalModeObject =
   | NginxMode
   | StatusMode
   | CloudflareMode
+  | CloudflareOriginMode
+  | AccessDeniedMode
+  | WafRejectedMode
+  | BotChallengeMode
   | NotFoundMode
   | MaintenanceMode
   | UnexpectedMode
@@ -553,6 +582,118 @@ export function cloudflareRateLimitPage(host = 'spse.inaproc.id', ray = '8c9a3f1
 `;
 }
 
+const CLOUDFLARE_ORIGIN_TITLES: Record<number, { title: string; what: string }> = {
+  520: { title: 'Web server is returning an unknown error', what: 'There is an unknown connection issue between Cloudflare and the origin web server. As a result, the web page can not be displayed.' },
+  521: { title: 'Web server is down', what: 'The web server is not returning a connection. As a result, the web page is not displaying.' },
+  522: { title: 'Connection timed out', what: "The initial connection between Cloudflare's network and the origin web server timed out. As a result, the web page can not be displayed." },
+  523: { title: 'Origin is unreachable', what: "Cloudflare is unable to reach the origin web server. As a result, the web page can not be displayed." },
+  524: { title: 'A timeout occurred', what: "Cloudflare was able to complete a TCP connection to the origin server, but did not receive a timely HTTP response." },
+  525: { title: 'SSL handshake failed', what: 'Cloudflare is unable to establish an SSL connection to the origin server.' },
+  526: { title: 'Invalid SSL certificate', what: 'The origin web server does not have a valid SSL certificate.' },
+};
+
+/**
+ * Cloudflare's own error page when the origin fails (HTTP 520–526): title `<host> | 522: Connection
+ * timed out`, "Error code 522", the browser / Cloudflare / host status boxes and the Ray ID footer.
+ */
+export function cloudflareOriginErrorPage(status = 522, host = 'spse.inaproc.id', ray = '8c9a3f1e2b7d4a61'): string {
+  const { title, what } = CLOUDFLARE_ORIGIN_TITLES[status] ?? { title: 'Error', what: 'The web page can not be displayed.' };
+  return `<!DOCTYPE html>
+<!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->
+<!--[if gt IE 8]><!--> <html class="no-js" lang="en-US"> <!--<![endif]-->
+<head>
+<title>${host} | ${status}: ${title}</title>
+<meta charset="UTF-8" />
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+<meta http-equiv="X-UA-Compatible" content="IE=Edge" />
+<meta name="robots" content="noindex, nofollow" />
+<meta name="viewport" content="width=device-width,initial-scale=1" />
+<link rel="stylesheet" id="cf_styles-css" href="/cdn-cgi/styles/main.css" />
+</head>
+<body>
+<div id="cf-wrapper">
+  <div id="cf-error-details" class="p-0">
+    <header class="mx-auto pt-10 lg:pt-6 lg:px-8 w-240 lg:w-full mb-8">
+      <h1 class="inline-block sm:block sm:mb-2 font-light text-60 lg:text-4xl text-black-dark leading-tight mr-2">
+        <span class="inline-block">${title}</span>
+        <span class="code-label">Error code ${status}</span>
+      </h1>
+      <div>Visit <a href="https://www.cloudflare.com/5xx-error-landing?utm_source=errorcode_${status}&utm_campaign=${host}" target="_blank" rel="noopener noreferrer">cloudflare.com</a> for more information.</div>
+    </header>
+    <div class="my-4 bg-gradient-gray">
+      <div class="w-240 lg:w-full mx-auto">
+        <div class="clearfix md:px-8">
+          <div id="cf-browser-status" class="relative w-1/3 md:w-full py-15 md:p-0 md:py-8 float-left md:float-none text-center"><span class="md:block w-full truncate">You</span> <h3 class="md:inline-block mt-3 md:mt-0 text-2xl text-gray-600 font-light leading-1.3">Browser</h3> <span class="leading-1.3 text-2xl text-green-success">Working</span></div>
+          <div id="cf-cloudflare-status" class="relative w-1/3 md:w-full py-15 md:p-0 md:py-8 float-left md:float-none text-center"><span class="md:block w-full truncate">Jakarta</span> <h3 class="md:inline-block mt-3 md:mt-0 text-2xl text-gray-600 font-light leading-1.3">Cloudflare</h3> <span class="leading-1.3 text-2xl text-green-success">Working</span></div>
+          <div id="cf-host-status" class="cf-error-source relative w-1/3 md:w-full py-15 md:p-0 md:py-8 float-left md:float-none text-center"><span class="md:block w-full truncate">${host}</span> <h3 class="md:inline-block mt-3 md:mt-0 text-2xl text-gray-600 font-light leading-1.3">Host</h3> <span class="leading-1.3 text-2xl text-red-error">Error</span></div>
+        </div>
+      </div>
+    </div>
+    <div class="w-240 lg:w-full mx-auto mb-8 lg:px-8">
+      <div class="clearfix">
+        <div class="w-1/2 md:w-full float-left pr-6 md:pb-10 md:pr-0 leading-relaxed">
+          <h2 class="text-3xl font-normal leading-1.3 mb-4">What happened?</h2>
+          <p>${what}</p>
+        </div>
+        <div class="w-1/2 md:w-full float-left leading-relaxed">
+          <h2 class="text-3xl font-normal leading-1.3 mb-4">What can I do?</h2>
+          <p class="mb-6">Please try again in a few minutes.</p>
+        </div>
+      </div>
+    </div>
+    <div class="cf-error-footer cf-wrapper w-240 lg:w-full py-10 sm:py-4 sm:px-8 mx-auto text-center sm:text-left border-solid border-0 border-t border-gray-300">
+      <p class="text-13">
+        <span class="cf-footer-item sm:block sm:mb-1">Cloudflare Ray ID: <strong class="font-semibold">${ray}</strong></span>
+        <span class="cf-footer-separator sm:hidden">&bull;</span>
+        <span class="cf-footer-item sm:block sm:mb-1"><span>Performance &amp; security by</span> <a rel="noopener noreferrer" href="https://www.cloudflare.com/5xx-error-landing?utm_source=errorcode_${status}" id="brand_link" target="_blank">Cloudflare</a></span>
+      </p>
+    </div>
+  </div>
+</div>
+</body>
+</html>
+`;
+}
+
+/** SPSE's 403 "Akses Ditolak!" page, inside the SPSE layout (detail pages asked without a Referer). */
+export function spseAccessDeniedPage(name: string = DEFAULT_PORTAL_NAME, slug: string = DEFAULT_PORTAL_SLUG): string {
+  return (
+    spseHead(`Akses Ditolak | ${name}`, slug) +
+    `<body>
+` +
+    spseHeaderBar(name, slug) +
+    `<div class="container">
+\t<div class="content">
+\t\t<div class="panel panel-danger">
+\t\t\t<div class="panel-heading"><h4><i class="fa fa-ban"></i> Akses Ditolak!</h4></div>
+\t\t\t<div class="panel-body">
+\t\t\t\t<div class="alert alert-danger">Anda tidak memiliki hak akses ke halaman ini.</div>
+\t\t\t\t<a href="/${slug}" class="btn btn-default"><i class="fa fa-home"></i> Kembali ke Beranda</a>
+\t\t\t</div>
+\t\t</div>
+\t</div>
+</div>
+` +
+    spseFooter(name, DEFAULT_SPSE_VERSION) +
+    `</body>
+</html>
+`
+  );
+}
+
+/** F5 BIG-IP ASM's default blocking page (served with HTTP 200 unless the policy says otherwise). */
+export function f5RejectedPage(supportId = '14396929317839226498'): string {
+  return `<html><head><title>Request Rejected</title></head><body>The requested URL was rejected. Please consult with your administrator.<br><br>Your support ID is: ${supportId}<br><br><a href='javascript:history.back();'>[Go Back]</a></body></html>`;
+}
+
+/**
+ * F5's JavaScript anti-bot challenge (TSPD) as legacy `lpse.*.go.id` hosts put it on the home page:
+ * a `window["bobcmn"]` bootstrap, a `/TSPD/` script and only "Please enable JavaScript" without it.
+ */
+export function f5BotChallengePage(supportId = '6312718273645283910'): string {
+  return `<!DOCTYPE html><html><head><meta http-equiv="Pragma" content="no-cache"/><meta http-equiv="Expires" content="-1"/><meta http-equiv="CacheControl" content="no-cache"/><meta http-equiv="Content-Type" content="text/html; charset=utf-8"/><link rel="shortcut icon" href="data:;base64,iVBORw0KGgo="/><script>(function(){window["bobcmn"] = "11111010101010200000002200000005200000000214a7d3b2200000096200000000200000002300000000300000000300000006/TSPD/?type=20";window.FjG=!!window.FjG;try{(function(){(function(){})();}());}catch(e){}})();</script><script type="text/javascript" src="/TSPD/08d7e2a9c5ab2000c0b2b4a8f31d0b3e6f54c1e9ab7d2f10?type=9"></script><noscript>Please enable JavaScript to view the page content.<br/>Your support ID is: ${supportId}.</noscript></head><body></body></html>`;
+}
+
 /** A maintenance page as LPSE admins put up (static, outside SPSE). */
 export function maintenancePage(name: string = DEFAULT_PORTAL_NAME): string {
   return `<!DOCTYPE html>
@@ -895,6 +1036,45 @@ function compileMode(modeIn: PortalMode, ctx: ServeContext): Handler {
               'cross-origin-opener-policy': 'same-origin',
               'cross-origin-resource-policy': 'same-origin',
             });
+      return (_req, res) => send(res, page);
+    }
+    case 'cloudflare-origin': {
+      const status = mode.status ?? 522;
+      const ray = `${hex(ctx.rng, 16)}-CGK`;
+      const page = prerender(status, cloudflareOriginErrorPage(status, 'spse.inaproc.id', ray), {
+        'content-type': 'text/html; charset=UTF-8',
+        server: 'cloudflare',
+        'cf-ray': ray,
+        'cache-control': 'private, max-age=0, no-store, no-cache, must-revalidate, post-check=0, pre-check=0',
+        expires: 'Thu, 01 Jan 1970 00:00:01 GMT',
+        'referrer-policy': 'same-origin',
+      });
+      return (_req, res) => send(res, page);
+    }
+    case 'access-denied': {
+      const status = mode.status ?? 403;
+      const page = cached(ctx, `denied|${status}`, () =>
+        prerender(status, spseAccessDeniedPage(ctx.name, ctx.slug), { 'set-cookie': sessionCookie(ctx.rng, ctx.slug) }),
+      );
+      return (_req, res) => send(res, page);
+    }
+    case 'waf-rejected': {
+      const status = mode.status ?? 200;
+      const page = prerender(status, f5RejectedPage(String(10n ** 19n + BigInt(Math.floor(ctx.rng() * 1e9)))), {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-cache',
+        pragma: 'no-cache',
+        connection: 'close',
+      });
+      return (_req, res) => send(res, page);
+    }
+    case 'bot-challenge': {
+      const page = prerender(200, f5BotChallengePage(), {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-cache, no-store, must-revalidate',
+        pragma: 'no-cache',
+        'set-cookie': `TS01a2b3c4=01${hex(ctx.rng, 60)}; Path=/`,
+      });
       return (_req, res) => send(res, page);
     }
     case 'not-found': {

@@ -35,6 +35,41 @@ describe('health and metrics', () => {
     expect(await overdue.json()).toMatchObject({ status: 'overdue', overdue: true });
   });
 
+  it('stays healthy through a long sweep that keeps getting answers, and stretches an origin over its budget', async () => {
+    // 40 portals on one origin every second at 10 requests/s: each round needs 40/s, the budget
+    // carries 8/s, so the intervals stretch ×5; the cycle itself takes seconds, not one interval.
+    portal = await createFakePortal({ mode: { kind: 'healthy', delayMs: 50 } });
+    const yaml = [
+      'check: { intervalSeconds: 1, timeoutSeconds: 2, maxRequestsPerSecondPerHost: 10, maxConcurrentPerHost: 2 }',
+      'portals:',
+      ...Array.from({ length: 40 }, (_, i) => `  - { id: p${i}, name: "LPSE ${i}", url: "${portal!.origin}/p${i}" }`),
+    ].join('\n');
+    let now = Date.now();
+    const clock = { now: () => now };
+    app = await startApp(yaml, {}, { clock, ticker: everySecond() });
+    await expect.poll(() => portal!.requests.count, { timeout: 10_000 }).toBeGreaterThan(2);
+    // Ten minutes pass on the clock while the sweep is still under way: what counts is that it
+    // keeps getting answers, not that a cycle finished.
+    now += 10 * 60_000;
+    const seen = portal.requests.count;
+    await expect.poll(() => portal!.requests.count, { timeout: 10_000 }).toBeGreaterThan(seen + 1);
+    const health = await get('/healthz');
+    expect(await health.json()).toMatchObject({ status: 'ok', overdue: false });
+    expect(health.status).toBe(200);
+    const metrics = await (await get('/metrics')).text();
+    expect(metrics).toContain(`pantau_check_interval_stretch{origin="${portal.origin}"} 5`);
+  });
+
+  it('is unhealthy when this replica leads but its loop is not running', async () => {
+    portal = await createFakePortal({ mode: 'healthy' });
+    app = await startApp(`portals:\n  - { id: gresikkab, name: Gresik, url: "${portal.url}" }\n`, {}, { ticker: everySecond() });
+    expect((await get('/healthz')).status).toBe(200);
+    await app.monitor.stop();
+    const stopped = await get('/healthz');
+    expect(stopped.status).toBe(503);
+    expect(await stopped.json()).toMatchObject({ status: 'stopped', role: 'leader', running: false });
+  });
+
   it('exports per-portal state, checks by cause, alerts and the outbox under Prometheus names', async () => {
     portal = await createFakePortal({ mode: { kind: 'spse-error', code: '81kep4jo9' } });
     app = await startApp(`portals:\n  - { id: gresikkab, name: Gresik, url: "${portal.url}" }\ncheck: { failuresToDown: 1, timeoutSeconds: 2 }\n`, {});
@@ -46,6 +81,8 @@ describe('health and metrics', () => {
     expect(text).toMatch(/pantau_check_duration_seconds_bucket\{le="[^"]+",portal="gresikkab"\}/);
     expect(text).toContain('pantau_outbox_pending 0');
     expect(text).toContain('# TYPE pantau_alerts_sent_total counter');
-    expect(text).toContain('pantau_process_resident_memory_bytes');
+    expect(text).toContain('process_resident_memory_bytes');
+    expect(text).not.toContain('pantau_process_');
+    expect(text).toContain('process_start_time_seconds');
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { createPageRenderers } from '../../src/http/page-routes.js';
 import type { HttpContext } from '../../src/http/server.js';
+import { healthReport } from '../../src/health.js';
 import { portalsYaml, startApp } from '../helpers/app.js';
 import { createFakePortal, type FakePortal, type PortalMode } from '../fakes/fake-portal.js';
 
@@ -115,7 +116,7 @@ describe('status page (GET /)', () => {
     const ctx: HttpContext = {
       status: app.status,
       portal: (id) => app.catalog.get(id),
-      health: () => ({ ...app.monitor.health(), offline: true, role: 'leader' }),
+      health: () => ({ ...healthReport(app.monitor.health(), { leader: true, startError: null }), offline: true }),
       registry: app.metrics.registry,
       timezone: app.config.timezone,
       defaultLanguage: app.config.language,
@@ -226,6 +227,44 @@ describe('portal page (GET /portal/:id)', () => {
     expect(body).toContain('Portal tidak ditemukan');
     expect(body).toContain('“tidak-ada”');
     expect((await get('/portal/%E0%A4%A')).status).toBe(404);
+  });
+});
+
+describe('JSON API against hostile paths', () => {
+  it('answers a broken percent-encoding with 404, not 500', async () => {
+    for (const path of ['/api/portals/%E0%A4%A', '/api/portals/%E0%A4%A/incidents.csv', '/badge/%E0%A4%A.svg']) {
+      expect((await get(path)).status, path).toBe(404);
+    }
+  });
+
+  it('counts every failed check of an open incident in the CSV, not just the confirming ones', async () => {
+    const checksFailed = async () => {
+      const csv = await (await get('/api/portals/sidoarjo/incidents.csv')).text();
+      const [header, row] = csv.trim().split('\r\n');
+      return Number(row!.split(',')[header!.split(',').indexOf('checks_failed')]);
+    };
+    const before = await checksFailed();
+    await app.monitor.runCycle({ all: true }); // sidoarjo still shows its error page
+    expect(await checksFailed()).toBe(before + 1);
+    const detail = (await (await get('/api/portals/sidoarjo')).json()) as { incidents: Array<{ checksFailed: number }> };
+    expect(detail.incidents[0]!.checksFailed).toBe(before + 1);
+  });
+});
+
+describe('truthful from the first minute', () => {
+  it('says what the first check saw while it is being confirmed, without an uptime it cannot know', async () => {
+    const fake = await createFakePortal({ mode: 'spse-error', slug: 'tuban' });
+    const own = await startApp(`check: { failuresToDown: 2, timeoutSeconds: 2 }\nportals:\n  - { id: tuban, name: LPSE Kabupaten Tuban, url: "${fake.url}" }\n`, {});
+    try {
+      await own.monitor.runCycle({ all: true });
+      const view = (await (await fetch(`http://127.0.0.1:${own.port()}/api/portals/tuban`)).json()) as Record<string, unknown>;
+      expect(view).toMatchObject({ state: 'unknown', uptime: { h24: null, d7: null, d30: null } });
+      expect(view['detail']).toMatch(/^seen down \(SPSE error page.*\); confirming$/);
+      expect(view['lastCheckedAt']).not.toBeNull();
+    } finally {
+      await own.stop();
+      await fake.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { initialStatus, step } from '../../src/core/state-machine.js';
 import type { CheckSample } from '../../src/core/stats.js';
 import type { ChatRecord, ChatRef, Classification, Incident, OutboxBatch, PortalStatus } from '../../src/core/types.js';
@@ -12,27 +12,14 @@ import { createOutboxStore } from '../../src/store/outbox-store.js';
 import { createStateStore } from '../../src/store/state-store.js';
 import { createSubscriptionStore } from '../../src/store/subscription-store.js';
 import { createRefusedPort } from '../fakes/fake-portal.js';
+import { availableBackends, captureLogger, useTestStores, writeRaw } from '../helpers/stores.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pantau-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let fileCounter = 0;
 
-interface Backend {
-  name: string;
-  /** Set when the backend can run here. */
-  url: string | undefined;
-  /** Several processes share it: the lease is tested across two store instances. */
-  shared: boolean;
-}
-
-const backends: Backend[] = [
-  { name: 'memory', url: 'memory://', shared: false },
-  { name: 'sqlite', url: 'sqlite', shared: false },
-  { name: 'redis', url: process.env.REDIS_URL, shared: true },
-  { name: 'postgres', url: process.env.DATABASE_URL, shared: true },
-];
+const backends = availableBackends();
 for (const [name, variable] of [['redis', 'REDIS_URL'], ['postgres', 'DATABASE_URL']] as const) {
-  if (!backends.find((b) => b.name === name)?.url) console.log(`stores.test.ts: ${name} skipped: ${variable} not set`);
+  if (!backends.find((b) => b.name === name)?.enabled) console.log(`stores.test.ts: ${name} skipped: ${variable} not set`);
 }
 
 const DAY_MS = 86_400_000;
@@ -80,35 +67,16 @@ const summary = (records: ChatRecord[]) =>
     .sort();
 
 for (const backend of backends) {
-  describe.skipIf(!backend.url)(`stores over ${backend.name}`, () => {
+  describe.skipIf(!backend.enabled)(`stores over ${backend.name}`, () => {
+    // A store of this file's own: a redis-server, a PostgreSQL database, a SQLite file per test.
+    const stores = useTestStores(backend.name);
     let store: Store;
-    let url: string;
-    const opened: Store[] = [];
 
     /** The same data through a new store instance (a restart); memory can only share its Keyv. */
-    async function reopen(): Promise<Store> {
-      if (backend.name === 'memory') return store;
-      const again = await openStore(url, dir);
-      opened.push(again);
-      return again;
-    }
+    const reopen = () => stores.reopen(store);
 
     beforeEach(async () => {
-      url = backend.name === 'sqlite' ? `sqlite://${path.join(dir, `store-${++fileCounter}.sqlite`)}` : backend.url!;
-      store = await openStore(url, dir);
-      opened.push(store);
-      // Redis and PostgreSQL are shared: Keyv's clear() removes only keys of the `pantau` namespace
-      // (redis: SCAN pantau::*, postgres: DELETE ... LIKE 'pantau:%'), nothing else in the database.
-      if (backend.shared) await store.keyv.clear();
-    });
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close().catch(() => undefined);
-      // Leave no test records (some deliberately corrupt) behind in a shared database.
-      if (backend.shared) {
-        const cleanup = await openStore(url, dir);
-        await cleanup.keyv.clear();
-        await cleanup.close();
-      }
+      store = await stores.open();
     });
 
     it('opens as the right kind, with a description safe to log', () => {
@@ -339,8 +307,8 @@ for (const backend of backends) {
       expect((await again.list(now)).map((e) => e.portalId)).toEqual(['bartimkab']);
     });
 
-    it('lease: one holder at a time; the other takes over when it lapses', async () => {
-      const other = backend.shared ? (await reopen()).lease : store.lease;
+    it('lease: one holder at a time; the other takes over when it lapses, with a higher epoch', async () => {
+      const other = stores.shared ? (await reopen()).lease : store.lease;
       const tag = Math.random().toString(36).slice(2, 8);
       const [a, b] = [`replica-a-${tag}`, `replica-b-${tag}`];
       // Long enough that a busy machine (the whole suite at once) cannot let it lapse between two steps.
@@ -348,46 +316,113 @@ for (const backend of backends) {
       try {
         // Two replicas race: exactly one wins.
         const race = await Promise.all([store.lease.tryAcquire(a, ttlMs), other.tryAcquire(b, ttlMs)]);
-        expect(race.filter(Boolean)).toHaveLength(1);
-        const [holder, holderLease, waiter, waiterLease] = race[0] ? [a, store.lease, b, other] : [b, other, a, store.lease];
+        expect(race.filter((epoch) => epoch !== null)).toHaveLength(1);
+        const first = (race[0] ?? race[1])!;
+        const [holder, holderLease, waiter, waiterLease] = race[0] !== null ? [a, store.lease, b, other] : [b, other, a, store.lease];
 
-        expect(await waiterLease.tryAcquire(waiter, ttlMs)).toBe(false);
-        expect(await holderLease.tryAcquire(holder, ttlMs)).toBe(true); // renewal
+        expect(await waiterLease.tryAcquire(waiter, ttlMs)).toBeNull();
+        expect(await holderLease.tryAcquire(holder, ttlMs)).toBe(first); // renewal keeps the epoch
         await waiterLease.release(waiter); // not the holder: no effect
-        expect(await waiterLease.tryAcquire(waiter, ttlMs)).toBe(false);
+        expect(await waiterLease.tryAcquire(waiter, ttlMs)).toBeNull();
 
         await sleep(ttlMs + 200);
-        expect(await waiterLease.tryAcquire(waiter, ttlMs)).toBe(true);
-        expect(await holderLease.tryAcquire(holder, ttlMs)).toBe(false);
+        const second = await waiterLease.tryAcquire(waiter, ttlMs);
+        expect(second).toBeGreaterThan(first);
+        expect(await holderLease.tryAcquire(holder, ttlMs)).toBeNull();
 
         await waiterLease.release(waiter);
-        expect(await holderLease.tryAcquire(holder, ttlMs)).toBe(true);
+        expect(await holderLease.tryAcquire(holder, ttlMs)).toBeGreaterThan(second!);
       } finally {
         await store.lease.release(a);
         await store.lease.release(b);
       }
     });
 
-    it('a record of the wrong shape is a StoreError naming its key, not "no record"', async () => {
-      await store.keyv.set('state:gresikkab', { portalId: 'gresikkab', state: 'sideways' });
-      const states = createStateStore(store.keyv);
-      await expect(states.get('gresikkab')).rejects.toThrow(StoreError);
-      await expect(states.get('gresikkab')).rejects.toThrow(/state:gresikkab/);
-      await expect(states.getMany(['bartimkab', 'gresikkab'])).rejects.toThrow(StoreError);
+    describe('unreadable records are set aside, not fatal', () => {
+      const variants = [
+        { name: 'a garbage string', plant: (key: string) => writeRaw(store, key, 'garbage{"'), raw: 'garbage{"', problem: /not JSON/ },
+        {
+          name: 'a schema-invalid object',
+          plant: (key: string) => store.keyv.set(key, { portalId: 'x', state: 'sideways', chat: 'nobody' }),
+          raw: '"sideways"',
+          problem: /state|chat/,
+        },
+      ];
+      for (const variant of variants) {
+        it(`${variant.name} under state:x is skipped, kept under a quarantine key and logged`, async () => {
+          const { logger, lines } = captureLogger();
+          await variant.plant('state:x');
+          const states = createStateStore(store.keyv, { logger });
+          await states.setMany([downStatus('gresikkab')]);
 
-      await store.keyv.set('chats:index', 'not a list');
-      await expect(createSubscriptionStore(store.keyv).load()).rejects.toThrow(StoreError);
+          const many = await states.getMany(['x', 'gresikkab']);
+          expect([...many.keys()]).toEqual(['gresikkab']);
+          expect(await states.get('x')).toBeUndefined();
 
-      await store.keyv.set('outbox:index', ['cycle-1']);
-      await store.keyv.set('outbox:batch:cycle-1', { id: 'cycle-1', messages: 'none' });
-      await expect(createOutboxStore(store.keyv).pendingBatches()).rejects.toThrow(StoreError);
+          const [entry, ...others] = await store.quarantined();
+          expect(others).toEqual([]);
+          expect(entry).toMatchObject({ originalKey: 'state:x', key: expect.stringMatching(/^quarantine:state:x:\d{4}-/) });
+          expect(entry!.problem).toMatch(variant.problem);
+          const kept = (await store.keyv.get(entry!.key)) as { key: string; raw: string; problem: string };
+          expect(kept).toMatchObject({ key: 'state:x', problem: entry!.problem });
+          expect(kept.raw).toContain(variant.raw);
+
+          const line = lines.find((l) => l.key === 'state:x');
+          expect(line).toMatchObject({ component: 'store', level: 50, quarantineKey: entry!.key });
+          expect(String(line!.msg)).toContain('state:x');
+          expect(String(line!.problem)).toMatch(variant.problem);
+
+          // Set aside once: the key is free again, and a good record written there reads back.
+          lines.length = 0;
+          expect(await states.get('x')).toBeUndefined();
+          expect(lines).toEqual([]);
+          await states.setMany([{ ...downStatus('x') }]);
+          expect((await states.get('x'))?.portalId).toBe('x');
+          expect(await store.quarantined()).toHaveLength(1);
+        });
+
+        it(`${variant.name} under chat:telegram:1 is skipped when the chats load`, async () => {
+          const { logger, lines } = captureLogger();
+          const writer = createSubscriptionStore(store.keyv);
+          await writer.load();
+          await writer.subscribe(telegram('2'), ['gresikkab']);
+          await variant.plant('chat:telegram:1');
+
+          const subs = createSubscriptionStore((await reopen()).keyv, Date.now, { logger });
+          await subs.load();
+          expect(summary(subs.all())).toEqual(['telegram:2=gresikkab']);
+          expect((await store.quarantined()).map((q) => q.originalKey)).toEqual(['chat:telegram:1']);
+          expect(lines.find((l) => l.key === 'chat:telegram:1')).toMatchObject({ component: 'store', level: 50 });
+          // The chat can subscribe again from scratch.
+          await subs.subscribe(telegram('1'), ['bartimkab']);
+          const again = createSubscriptionStore((await reopen()).keyv);
+          await again.load();
+          expect(summary(again.all())).toEqual(['telegram:1=bartimkab', 'telegram:2=gresikkab']);
+        });
+      }
+
+      it('an unreadable outbox batch is set aside; the others are still sent', async () => {
+        const outbox = createOutboxStore(store.keyv);
+        await outbox.add({ id: 'cycle-2', createdAt: '2023-05-26T01:00:00.000Z', transitions: [], messages: [] });
+        await store.keyv.set('outbox:batch:cycle-1', { id: 'cycle-1', messages: 'none' });
+        await writeRaw(store, 'outbox:batch:cycle-3', '{"value":');
+        expect((await outbox.pendingBatches()).map((b) => b.id)).toEqual(['cycle-2']);
+        expect((await store.quarantined()).map((q) => q.originalKey).sort()).toEqual(['outbox:batch:cycle-1', 'outbox:batch:cycle-3']);
+      });
+
+      it('Keyv itself reads a record that is not JSON as a marker instead of throwing', async () => {
+        await writeRaw(store, 'state:x', 'garbage');
+        await expect(store.keyv.get('state:x')).resolves.toBeDefined();
+        await expect(store.keyv.getMany(['state:x', 'state:y'])).resolves.toHaveLength(2);
+      });
     });
 
     // Memory cannot be closed, and the Redis client reconnects on demand after close() by design.
     it.skipIf(backend.name === 'memory' || backend.name === 'redis')('a closed store throws instead of answering undefined', async () => {
       await createStateStore(store.keyv).setMany([downStatus('gresikkab')]);
       await store.close();
-      await expect(createStateStore(store.keyv).get('gresikkab')).rejects.toThrow();
+      // A failure of the store itself is never mistaken for a bad record: it throws.
+      await expect(createStateStore(store.keyv).get('gresikkab')).rejects.toThrow(StoreError);
     });
   });
 }

@@ -352,6 +352,8 @@ export function layout(page: Layout): string {
   query.set('lang', other);
   return [
     `<!doctype html><html lang="${page.language}"><head><meta charset="utf-8">`,
+    // Lets the checker know its own pages: a portal redirected onto them is never "up".
+    '<meta name="generator" content="pantau-lpse">',
     '<meta name="viewport" content="width=device-width,initial-scale=1">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'">`,
     `<title>${esc(page.title)}</title>`,

@@ -40,10 +40,12 @@ export const TONE_COLORS: Record<NonNullable<Reply['tone']>, number> = {
 /**
  * Escapes dynamic text for Discord markdown: the only place where that happens. Discord accepts a
  * backslash before any punctuation, so escaping a character that would not have been markup is
- * harmless.
+ * harmless. Besides emphasis and code, this covers masked links (`[text](url)`: an echoed argument
+ * must never render as a clickable link that hides its target), headings, list and quote markers
+ * (`#`, `-`, `>`, `1.` at a line start), and `<…>` (mentions, channels, timestamps).
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\*_~|>`]/g, '\\$&');
+  return text.replace(/[\\*_~|>`[\]()#<-]/g, '\\$&').replace(/^(\s*\d+)\./gm, '$1\\.');
 }
 
 // A code span cannot contain its own delimiter and backslashes are literal inside it: a backtick
@@ -58,7 +60,7 @@ function renderInline(part: Inline): string {
   if ('code' in part) return codeSpan(part.code);
   // Discord shows `<t:…:R>` as "3 hours ago" in the reader's own clock and language.
   if ('time' in part) return `${escapeMarkdown(part.time)} (<t:${Math.floor(part.at / 1000)}:R>)`;
-  const text = escapeMarkdown(part.link).replace(/[[\]]/g, '\\$&');
+  const text = escapeMarkdown(part.link);
   return /^https?:\/\//.test(part.url) ? `[${text}](${linkTarget(part.url)})` : text;
 }
 

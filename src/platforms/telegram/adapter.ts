@@ -1,6 +1,7 @@
 import { Bot, GrammyError, InputFile, type Context } from 'grammy';
 import type { BotCommand, Chat, Message, User } from 'grammy/types';
 import type { ChatContext } from '../../../commands/types.js';
+import { t } from '../../core/i18n.js';
 import type { Reply } from '../../core/reply.js';
 import type { ChatRef, Language } from '../../core/types.js';
 import { createDispatcher } from '../dispatch.js';
@@ -38,7 +39,12 @@ export function createTelegramAdapter(options: TelegramAdapterOptions) {
 
   const languageOf = (chat: ChatRef): Language => subscriptions.get(chat)?.language ?? defaultLanguage;
 
-  function contextFor(ctx: Context, chat: Chat, from: User | undefined, message: Message | undefined): ChatContext {
+  /**
+   * `message` is where the command came from: the message typed, or the message whose button was
+   * pressed. Only a typed message can be an anonymous admin's (sent on behalf of the group itself);
+   * a button press always comes from a person, and the message it sits on is the bot's own.
+   */
+  function contextFor(ctx: Context, chat: Chat, from: User | undefined, message: Message | undefined, typed: boolean): ChatContext {
     const isPrivate = chat.type === 'private';
     const userId = String(from?.id ?? '');
     return {
@@ -49,7 +55,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions) {
       isOwner: deps.ownerIds.includes(userId),
       async isAdmin() {
         // Anonymous admins post on behalf of the group itself.
-        if (message?.sender_chat?.id === chat.id || from?.id === GROUP_ANONYMOUS_BOT_ID) return true;
+        if (typed && (message?.sender_chat?.id === chat.id || from?.id === GROUP_ANONYMOUS_BOT_ID)) return true;
         if (!from) return false;
         const member = await ctx.api.getChatMember(chat.id, from.id);
         return member.status === 'creator' || member.status === 'administrator';
@@ -67,17 +73,26 @@ export function createTelegramAdapter(options: TelegramAdapterOptions) {
       ...(buttons.length ? { reply_markup: { inline_keyboard: buttons } } : {}),
     });
     if (reply.document) {
-      await bot.api.sendDocument(chat.chatId, new InputFile(Buffer.from(reply.document.content, 'utf8'), reply.document.filename), {
-        caption: reply.document.caption,
-        ...thread,
-      });
+      const { document } = reply;
+      try {
+        await bot.api.sendDocument(chat.chatId, new InputFile(Buffer.from(document.content, 'utf8'), document.filename), { caption: document.caption, ...thread });
+      } catch (error) {
+        // A group that forbids files (or a Bot API hiccup) must not lose the evidence silently.
+        const reason = error instanceof GrammyError ? error.description : error instanceof Error ? error.message : String(error);
+        log.warn({ err: error, chat: chat.chatId }, 'could not send a document');
+        const where: Reply['lines'][number] = document.url
+          ? [t(language, { id: ' Unduh di sini: ', en: ' Download it here: ' }), { link: document.filename, url: document.url }]
+          : [t(language, { id: ' Izinkan bot mengirim berkas di chat ini, lalu coba lagi.', en: ' Allow the bot to send files in this chat, then try again.' })];
+        const notice = renderReply({ tone: 'error', lines: [[t(language, { id: `Berkas ${document.filename} tidak dapat dikirim (${reason.slice(0, 120)}).`, en: `The file ${document.filename} could not be sent (${reason.slice(0, 120)}).` }), ...where]] }, language);
+        await bot.api.sendMessage(chat.chatId, notice.text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...thread });
+      }
     }
   }
 
-  async function runLine(ctx: Context, text: string, chat: Chat, from: User | undefined, message: Message | undefined) {
+  async function runLine(ctx: Context, text: string, chat: Chat, from: User | undefined, message: Message | undefined, typed: boolean) {
     const call = dispatcher.fromLine(text, bot.botInfo?.username);
     if (!call) return;
-    const context = contextFor(ctx, chat, from, message);
+    const context = contextFor(ctx, chat, from, message, typed);
     const language = languageOf(context.chat);
     if ('unknown' in call) {
       // In groups, other bots' commands are none of our business.
@@ -92,7 +107,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions) {
   bot.on('message:text', async (ctx) => {
     const message = ctx.message;
     if (!message.entities?.some((e) => e.type === 'bot_command' && e.offset === 0)) return;
-    await runLine(ctx, message.text, ctx.chat, message.from, message);
+    await runLine(ctx, message.text, ctx.chat, message.from, message, true);
   });
 
   bot.on('message:migrate_to_chat_id', async (ctx) => {
@@ -105,7 +120,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions) {
     await ctx.answerCallbackQuery().catch(() => undefined);
     const message = query.message && 'chat' in query.message ? (query.message as Message) : undefined;
     if (!message) return;
-    await runLine(ctx, query.data, message.chat, query.from, message);
+    await runLine(ctx, query.data, message.chat, query.from, message, false);
   });
 
   bot.on('my_chat_member', async (ctx) => {

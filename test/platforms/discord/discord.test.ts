@@ -27,7 +27,7 @@ describe('Discord bot end to end (discord.js against the fake Discord)', () => {
   const yaml = () => `
 portals:
   - { id: gresikkab, name: LPSE Kabupaten Gresik, url: "${portal.url}", aliases: [gresik] }
-check: { failuresToDown: 2, successesToUp: 1, timeoutSeconds: 2, maxRequestsPerSecondPerHost: 100 }
+check: { failuresToDown: 2, successesToUp: 1, timeoutSeconds: 2, maxRequestsPerSecondPerHost: 100, referenceUrls: [] }
 `;
   async function boot(): Promise<App> {
     const config = loadConfig(yaml(), { STORE_URL: 'memory://', HTTP_PORT: '0', DISCORD_TOKEN: 'fake-token', DISCORD_API_ROOT: discord.apiRoot });

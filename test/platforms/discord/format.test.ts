@@ -12,6 +12,17 @@ import { commands } from '../../../commands/registry.js';
 const catalog = createCatalog(loadBuiltInCatalog());
 
 describe('Discord format', () => {
+  it('never lets an echoed argument render as a masked link, a heading, a list or a mention', () => {
+    const echoed = renderReply({ tone: 'error', lines: [['Portal "', '[Klik untuk verifikasi](https://evil.example/login)', '" tidak ditemukan.'], ['# PENGUMUMAN'], ['- item'], ['1. satu'], ['<@&123> <t:0:R>']] }, 'id');
+    const description = echoed.embeds[0]!.description!;
+    expect(description).not.toMatch(/(?<!\\)\[[^\]]*(?<!\\)\]\(/);
+    expect(description).toContain('\\[Klik untuk verifikasi\\]\\(https://evil.example/login\\)');
+    expect(description).toContain('\\# PENGUMUMAN');
+    expect(description).toContain('\\- item');
+    expect(description).toContain('1\\. satu');
+    expect(description).toContain('\\<@&123\\>');
+  });
+
   it('escapes markdown in dynamic text only', () => {
     expect(escapeMarkdown('a*b_c~d|e>f`g\\h')).toBe('a\\*b\\_c\\~d\\|e\\>f\\`g\\\\h');
     expect(renderLine(['LPSE *Kota*_x ', { bold: 'Kab. A_B' }, ' ', { code: 'Kode `x`' }, ' ', { link: 'Buka [portal]', url: 'https://lpse.example.go.id/eproc4 (x)' }])).toBe(
@@ -35,7 +46,7 @@ describe('Discord format', () => {
     const { files, content } = renderReply({ lines: [['x']], document: { filename: 'pantau-lpse-gresikkab-incidents.csv', content: 'a,b\n1,2\n', caption: '1 incidents (CSV)' } }, 'en');
     expect(files[0]?.name).toBe('pantau-lpse-gresikkab-incidents.csv');
     expect(String(files[0]?.attachment)).toBe('a,b\n1,2\n');
-    expect(content).toBe('1 incidents (CSV)');
+    expect(content).toBe('1 incidents \\(CSV\\)');
   });
 
   it('turns reply buttons into buttons whose custom_id is the command line, within Discord limits', () => {
