@@ -10,6 +10,20 @@ import type { Alert, AlertItem, Language, Uptime } from './types.js';
 
 const shortName = (name: string) => name.replace(/^LPSE\s+/, '');
 
+/** A gap of checks at least this long before the recovery is told, with the duration's honest range. */
+const UNOBSERVED_TOLD_MS = 5 * 60_000;
+
+/**
+ * When no check ran for a while before the portal was seen back (no lease holder for a few
+ * minutes, a paused monitor), the outage ended somewhere in that gap: the duration is a range.
+ */
+export function unobservedEnd(startedAt: string | null, durationMs: number, lastFailedAt: string | null): { gapMs: number; shortestMs: number } | null {
+  if (!startedAt || !lastFailedAt) return null;
+  const start = Date.parse(startedAt);
+  const gapMs = start + durationMs - Date.parse(lastFailedAt);
+  return gapMs >= UNOBSERVED_TOLD_MS ? { gapMs, shortestMs: Date.parse(lastFailedAt) - start } : null;
+}
+
 function headline(item: AlertItem, language: Language): Line {
   const { transition: tr, portal } = item;
   const name = { bold: portal.name };
@@ -50,6 +64,17 @@ function singleAlert(alert: Alert, item: AlertItem): Reply {
   const fields: NonNullable<Reply['fields']> = [];
   if (recovering && tr.outageDurationMs !== null) {
     fields.push({ name: t(language, { id: 'Durasi', en: 'Duration' }), value: [{ bold: formatDuration(tr.outageDurationMs, language) }], inline: true });
+    const unobserved = unobservedEnd(tr.outageStartedAt, tr.outageDurationMs, tr.outageLastFailedAt ?? null);
+    if (unobserved) {
+      const [shortest, gap] = [formatDuration(unobserved.shortestMs, language), formatDuration(unobserved.gapMs, language)];
+      fields.push({
+        name: t(language, { id: 'Tidak teramati', en: 'Not observed' }),
+        value: [t(language, {
+          id: `${gap} sebelum terlihat pulih (tanpa pemeriksaan); gangguan berlangsung antara ${shortest} dan ${formatDuration(tr.outageDurationMs, language)}`,
+          en: `${gap} before it was seen back up (no checks ran); the outage lasted between ${shortest} and ${formatDuration(tr.outageDurationMs, language)}`,
+        })],
+      });
+    }
   }
   if (since) fields.push({ name: t(language, { id: 'Sejak', en: 'Since' }), value: [time(since)], inline: true });
   if (cause) fields.push({ name: t(language, { id: 'Penyebab', en: 'Cause' }), value: [causeText(cause, language, recovering ? null : tr.httpStatus)] });

@@ -133,7 +133,7 @@ export function step(prev: PortalStatus, observation: Observation, thresholds: T
   };
   // While down, /status shows the latest failure, and the open incident counts it.
   if (prev.state === 'down' && observed === 'down' && status.openIncident) {
-    status.openIncident = { ...status.openIncident, checksFailed: status.openIncident.checksFailed + 1 };
+    status.openIncident = { ...status.openIncident, checksFailed: status.openIncident.checksFailed + 1, lastFailedAt: atIso };
     status = { ...status, cause: c.cause, httpStatus: c.httpStatus, errorCode: c.errorCode, errorCodeEstimate: c.errorCodeEstimate, detail: c.detail };
   }
   if (prev.state === observed && observed !== 'down') {
@@ -162,11 +162,12 @@ function emit(
   const seq = prev.transitionSeq + 1;
   let openIncident = status.openIncident;
   let incident: Incident | null = null;
-  let outage: Pick<Transition, 'outageStartedAt' | 'outageDurationMs' | 'outageCause' | 'outageErrorCode'> = {
+  let outage: Pick<Transition, 'outageStartedAt' | 'outageDurationMs' | 'outageCause' | 'outageErrorCode' | 'outageLastFailedAt'> = {
     outageStartedAt: null,
     outageDurationMs: null,
     outageCause: null,
     outageErrorCode: null,
+    outageLastFailedAt: null,
   };
 
   // An outage starts at its first failing check, not at its confirmation, and ends at the first
@@ -185,6 +186,7 @@ function emit(
       errorCodeEstimate: c.errorCodeEstimate,
       detail: c.detail,
       checksFailed: status.streak?.count ?? 1,
+      lastFailedAt: atIso,
     };
     incident = openIncident;
   } else if (kind === 'up' && openIncident) {
@@ -196,6 +198,7 @@ function emit(
       outageDurationMs: durationMs,
       outageCause: openIncident.cause,
       outageErrorCode: openIncident.errorCode,
+      outageLastFailedAt: openIncident.lastFailedAt ?? null,
     };
     openIncident = null;
   }

@@ -142,6 +142,11 @@ export interface Transition {
   /** For `up`: what the outage was (cause and error code at its start). */
   outageCause: Cause | null;
   outageErrorCode: string | null;
+  /**
+   * For `up`: the last check that still saw the outage. When checks stopped for a while (no lease
+   * holder, a paused monitor), the outage ended somewhere between this and the first healthy check.
+   */
+  outageLastFailedAt?: string | null | undefined;
 }
 
 /** An outage from confirmed DOWN to confirmed UP. */
@@ -157,6 +162,8 @@ export interface Incident {
   errorCodeEstimate: string | null;
   detail: string;
   checksFailed: number;
+  /** The last failing check of the outage (ISO); absent in records from before it was kept. */
+  lastFailedAt?: string | null | undefined;
 }
 
 /** The languages the bot speaks. */

@@ -33,6 +33,7 @@ export const incidentSchema = z.object({
   errorCodeEstimate: z.string().nullable(),
   detail: z.string(),
   checksFailed: z.number(),
+  lastFailedAt: z.string().nullable().optional(),
 }) satisfies z.ZodType<Incident>;
 
 export const transitionSchema = z.object({
@@ -51,6 +52,7 @@ export const transitionSchema = z.object({
   outageDurationMs: z.number().nullable(),
   outageCause: causeSchema.nullable(),
   outageErrorCode: z.string().nullable(),
+  outageLastFailedAt: z.string().nullable().optional(),
 }) satisfies z.ZodType<Transition>;
 
 export const pendingTransitionSchema = transitionSchema.extend({ cycleId: z.string() }) satisfies z.ZodType<PendingTransition>;

@@ -289,6 +289,13 @@ describe('step: transition ids and pending transitions', () => {
     expect(again.status).toMatchObject({ state: 'maintenance', streak: null, healthyStreak: null, transitionSeq: status.transitionSeq });
   });
 
+  it('remembers the last failing check of an outage, so a gap before the recovery can be told', () => {
+    const down = run('U U D D D', { failuresToDown: 2, successesToUp: 1 });
+    const up = run('U', { failuresToDown: 2, successesToUp: 1 }, down.status, T0 + 30 * MIN);
+    expect(up.transitions[0]).toMatchObject({ kind: 'up', outageStartedAt: new Date(T0 + 2 * MIN).toISOString(), outageLastFailedAt: new Date(T0 + 4 * MIN).toISOString() });
+    expect(up.incidents[0]?.lastFailedAt).toBe(new Date(T0 + 4 * MIN).toISOString());
+  });
+
   it('says what the first checks saw while the state is still being confirmed', () => {
     const { status } = run('D', { failuresToDown: 2, successesToUp: 2 });
     expect(status.state).toBe('unknown');

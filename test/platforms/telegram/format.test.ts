@@ -62,6 +62,16 @@ describe('Telegram alert text', () => {
     expect(text).toContain('<b>Since</b>: 26 May 2023 13:47 WIB');
   });
 
+  it('says honestly when nobody checked before the recovery: the duration becomes a range', () => {
+    // Down from 06:47, last seen down 07:17, seen up at 09:00 (no lease holder in between).
+    const up = transition('gresikkab', 'up', { outageLastFailedAt: '2023-05-26T07:17:00.000Z' });
+    const { text } = renderReply(alertReply(alert([{ portal: portal('gresikkab'), transition: up, uptime: null }])), 'id');
+    expect(text).toContain('<b>Tidak teramati</b>: 1 jam 43 menit sebelum terlihat pulih (tanpa pemeriksaan); gangguan berlangsung antara 30 menit dan 2 jam 13 menit');
+    // Checked all along: no such line.
+    const watched = transition('gresikkab', 'up', { outageLastFailedAt: '2023-05-26T08:59:00.000Z' });
+    expect(renderReply(alertReply(alert([{ portal: portal('gresikkab'), transition: watched, uptime: null }])), 'id').text).not.toContain('Tidak teramati');
+  });
+
   it('escapes every dynamic string so Telegram accepts the message', () => {
     expect(escapeHtml('a < b & c > d')).toBe('a &lt; b &amp; c &gt; d');
     const nasty = portal('x', 'LPSE <b>Kota</b> & "Co" </code>');
