@@ -52,6 +52,16 @@ export default tseslint.config(
     },
   },
   {
+    // A probe stays small (bench/probe.ts measures it): checker, classifier, protocol, config.
+    files: ['src/probe/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [...platformLibraries, { name: 'keyv', message: 'A probe keeps no store.' }, { name: 'prom-client', message: 'A probe exports no metrics.' }, { name: 'node-cron', message: 'A probe schedules its own checks.' }],
+        patterns: [{ group: ['**/store/**', '**/http/**', '**/platforms/**', '**/commands/**', '**/app.js', '**/leadership.js', '**/metrics.js'], message: 'A probe stays small: checker, classifier, protocol, config.' }],
+      }],
+    },
+  },
+  {
     files: ['src/platforms/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

@@ -64,6 +64,28 @@ try {
     return benchMemoryAndStatus({ urls: f.ready.portals.slice(0, 600).map((p) => p.url), log });
   });
 
+  await section('probe', 150_000, async () => {
+    const f = await getFarm();
+    const { benchProbe } = await import('./probe.js');
+    return benchProbe({ urls: f.ready.portals.slice(0, 600).map((p) => p.url), log });
+  });
+
+  await section('probeIngest', 90_000, async () => {
+    const f = await getFarm();
+    const { benchProbeIngest } = await import('./probe-ingest.js');
+    return benchProbeIngest({ portals: f.ready.portals, log });
+  });
+
+  await section('tenders', 120_000, async () => {
+    const { benchTenders } = await import('./tenders.js');
+    return benchTenders({ log });
+  });
+
+  await section('confirm', 200_000, async () => {
+    const { benchConfirm } = await import('./confirm.js');
+    return benchConfirm({ log });
+  });
+
   await section('fanout', 100_000, () => benchFanout({ chats: Number(process.env.BENCH_FANOUT_CHATS ?? 10_000), ratePerSecond: 1000, stormChats: 2000, stormPortals: 600, portalsPerChat: 20, log }));
 } finally {
   await farmHolder.farm?.close();
@@ -85,6 +107,12 @@ const result = {
   stormChats: pick('fanout', 'stormChats'),
   statusPageP95Ms: pick('memoryAndStatus', 'statusPageP95Ms'),
   statusCommandP99Ms: pick('memoryAndStatus', 'statusCommandP99Ms'),
+  confirmSeconds: pick('confirm', 'confirmSeconds'),
+  probeRssMb: pick('probe', 'probeRssMb'),
+  probeIngestCpuRatio: pick('probeIngest', 'probeIngestCpuRatio'),
+  tenderRequestsPerHour: pick('tenders', 'tenderRequestsPerHour'),
+  tenderAlertExtraMs: pick('tenders', 'tenderAlertExtraMs'),
+  noHangCpuPerCheckRatio: (sections['checkEngine']?.['details'] as { noHang?: { cpuRatio?: number } } | undefined)?.noHang?.cpuRatio ?? null,
   sections,
 };
 
@@ -103,6 +131,12 @@ if (json) {
     stormChats: '',
     statusPageP95Ms: '',
     statusCommandP99Ms: '',
+    confirmSeconds: 'median ≤ 50',
+    probeRssMb: '≤ 80',
+    probeIngestCpuRatio: '≤ 0.25',
+    tenderRequestsPerHour: '≤ 400',
+    tenderAlertExtraMs: '≤ 50',
+    noHangCpuPerCheckRatio: '≤ 1.3',
   };
   const rows = Object.entries(goals).map(([key, goal]) => [key, String(result[key as keyof typeof result] ?? 'n/a'), goal]);
   const width = [Math.max(...rows.map((r) => r[0]!.length)), Math.max(...rows.map((r) => r[1]!.length)), 0];

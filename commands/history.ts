@@ -22,7 +22,11 @@ export const history: CommandDefinition = {
     const { portal } = resolved;
     const incidents = await deps.status.incidents(portal);
     const csvUrl = incidentsCsvUrl(deps.publicUrl, portal.id);
-    const lines = incidents.slice(0, 20).map((incident) => incidentLine(incident, deps.timezone, language));
+    const affected = await deps.tenders.evidence.counts(portal.id, incidents, deps.clock.now());
+    const lines = incidents.slice(0, 20).map((incident) => {
+      const stages = affected.get(incident.id) ?? 0;
+      return stages > 0 ? [...incidentLine(incident, deps.timezone, language), t(language, { id: ` — ${stages} tahap tender terdampak`, en: ` — ${stages} tender stage${stages === 1 ? '' : 's'} hit` })] : incidentLine(incident, deps.timezone, language);
+    });
     return {
       tone: 'info',
       title: [{ bold: t(language, { id: `Riwayat gangguan ${portal.name}`, en: `Incident history of ${portal.name}` }) }],
@@ -31,7 +35,7 @@ export const history: CommandDefinition = {
         ? {
             document: {
               filename: `pantau-lpse-${portal.id}-incidents.csv`,
-              content: incidentsCsv(portal, incidents, deps.timezone),
+              content: incidentsCsv(portal, incidents, deps.timezone, affected),
               caption: t(language, {
                 id: `${incidents.length} gangguan (CSV, waktu dengan zona)`,
                 en: `${incidents.length} ${incidents.length === 1 ? 'incident' : 'incidents'} (CSV, times with offset)`,

@@ -8,6 +8,7 @@ import { portals } from './portals.js';
 import { stats } from './stats.js';
 import { status } from './status.js';
 import { subscribe } from './subscribe.js';
+import { tender } from './tender.js';
 import type { CommandDefinition } from './types.js';
 import { unsubscribe } from './unsubscribe.js';
 
@@ -34,4 +35,4 @@ export function createRegistry(definitions: readonly CommandDefinition[]): Comma
   return { all: definitions, find: (name) => byName.get(name.toLowerCase()), listed: () => listed };
 }
 
-export const commands = createRegistry([help, subscribe, unsubscribe, list, status, history, portals, lang, degraded, maintenance, stats]);
+export const commands = createRegistry([help, subscribe, unsubscribe, list, status, history, tender, portals, lang, degraded, maintenance, stats]);

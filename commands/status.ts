@@ -26,6 +26,11 @@ function detailReply(view: PortalDetailView, deps: CommandDeps, language: Langua
     lines.push([t(language, { id: 'Cek terakhir: ', en: 'Last check: ' }), `${when(view.lastCheckedAt, deps.timezone, language)}${latency}`]);
   }
   lines.push(['Uptime: ', uptimeText(view.uptime, language)]);
+  if (view.vantages.length > 1) {
+    const voting = view.vantages.filter((v) => v.voting);
+    const seen = voting.map((v) => `${v.id} ${stateText(v.state, language).toLowerCase()}`).join(', ');
+    lines.push([t(language, { id: `Terlihat dari ${voting.length} titik pantau`, en: `Seen from ${voting.length} vantage points` }), voting.length ? `: ${seen}` : '']);
+  }
   const spark = sparkline(view.latency.hourly);
   if (spark.trim()) {
     const p95 = view.latency.p95 === null ? '' : ` p95 ≤ ${view.latency.p95} ms`;

@@ -3,6 +3,8 @@ import type { Bilingual } from '../src/core/i18n.js';
 import type { HistoryStore, MaintenanceStore, SubscriptionStore } from '../src/core/ports.js';
 import type { Reply } from '../src/core/reply.js';
 import type { StatusService } from '../src/core/status-service.js';
+import type { TenderEvidence } from '../src/core/tenders/evidence.js';
+import type { TenderView } from '../src/core/tenders/view.js';
 import type { ChatRef, Clock, Language } from '../src/core/types.js';
 
 export { t, type Bilingual } from '../src/core/i18n.js';
@@ -58,6 +60,8 @@ export interface CommandDeps {
   commands: readonly CommandDefinition[];
   /** `subscriptions.*` of the config. */
   limits: { maxPortalsPerChat: number; maxTotal: number };
+  /** Tender data: packages, schedules, and what outages hit. */
+  tenders: { view: TenderView; evidence: TenderEvidence; lookaheadHours: number };
   /** Bot statistics for owners. */
   stats(): Promise<Record<string, string | number>>;
 }

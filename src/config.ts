@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseLocalTime } from './core/time.js';
 import { WEEKDAYS, type MaintenanceWindow } from './core/types.js';
+import { PROBE_ID_PATTERN } from './core/vantage/protocol.js';
 import { platformSections, platformSettings, type PlatformSettings } from './platforms/index.js';
 
 const DEFAULT_USER_AGENT =
@@ -21,6 +22,27 @@ const isTimeZone = (zone: string) => {
 const timeZone = z.string().refine(isTimeZone, 'unknown time zone');
 /** An address the bot itself requests or links to: http(s) only (a `file:` reference would mark the monitor offline forever). */
 const webUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).max(2048);
+
+/**
+ * An HTTP(S) forward proxy the checks go through: `http(s)://[user:password@]host[:port]`, nothing
+ * after the port. The credentials are a secret: no message here ever echoes the value.
+ */
+function isProxyUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.pathname === '/' && url.search === '' && url.hash === '';
+}
+const PROXY_URL_PROBLEM = 'expected an http:// or https:// proxy URL: http(s)://[user:password@]host:port';
+const proxyUrl = z.string().max(2048).refine(isProxyUrl, PROXY_URL_PROBLEM);
+/** A portal's own route: a proxy URL, or `direct` for no proxy even when `check.proxyUrl` is set. */
+const portalProxyUrl = z
+  .string()
+  .max(2048)
+  .refine((text) => text === 'direct' || isProxyUrl(text), 'expected "direct" or an http:// or https:// proxy URL: http(s)://[user:password@]host:port');
 
 /**
  * Addresses outside SPSE's infrastructure that tell "our own network is down" from "every portal is
@@ -42,6 +64,12 @@ const checkSchema = z
     timeoutSeconds: z.number().positive().max(300).default(20),
     failuresToDown: z.number().int().min(1).max(100).default(2),
     successesToUp: z.number().int().min(1).max(100).default(2),
+    /** After a failed check the portal is checked again this soon, at every vantage point that votes. */
+    retryIntervalSeconds: z.number().int().min(1).max(3600).default(15),
+    /** Vantage points that must agree before DOWN or UP; absent: a majority of those voting. */
+    quorum: z.number().int().min(1).max(64).optional(),
+    /** Whether the hub checks portals itself, or decides on its probes' word alone. */
+    hubChecks: z.boolean().default(true),
     /** Per origin (scheme, host and port); at least one request every 10 s. */
     maxRequestsPerSecondPerHost: z.number().min(0.1).max(10_000).default(2),
     maxConcurrentPerHost: z.number().int().min(1).max(256).default(4),
@@ -54,6 +82,11 @@ const checkSchema = z
     userAgent: z.string().min(1).max(512).default(DEFAULT_USER_AGENT),
     /** Addresses that must answer for the monitor to trust its own network; empty = judge from the checks alone. */
     referenceUrls: z.array(webUrl).max(10).default(DEFAULT_REFERENCE_URLS),
+    /**
+     * Every check (the reference addresses too: with a proxy, the proxy is the monitor's network)
+     * goes through this HTTP(S) forward proxy. Its credentials are a secret.
+     */
+    proxyUrl: proxyUrl.optional(),
   })
   .strict();
 
@@ -66,6 +99,8 @@ const portalSchema = z
     province: z.string().max(100).nullable().default(null),
     /** For portals that are not SPSE: text their healthy page contains. */
     expectText: z.string().min(1).max(1000).optional(),
+    /** This portal's own proxy, or `direct`; wins over `check.proxyUrl`. */
+    proxyUrl: portalProxyUrl.optional(),
   })
   .strict();
 
@@ -95,6 +130,19 @@ const configSchema = z
     check: checkSchema.default(checkSchema.parse({})),
     portals: z.array(portalSchema).min(1).max(5000).optional(),
     maintenance: z.array(maintenanceSchema).max(1000).default([]),
+    /**
+     * Tender impact: the public tender lists and schedules of the portals chats subscribe to (and of
+     * every configured portal), collected politely while a portal is up.
+     */
+    tenders: z
+      .object({
+        enabled: z.boolean().default(true),
+        refreshMinutes: z.number().int().min(10).max(1440).default(60),
+        requestIntervalMs: z.number().int().min(500).max(60_000).default(1500),
+        lookaheadHours: z.number().int().min(1).max(168).default(24),
+      })
+      .strict()
+      .default({ enabled: true, refreshMinutes: 60, requestIntervalMs: 1500, lookaheadHours: 24 }),
     /** What one chat, and all chats together, may subscribe to: each subscribed portal is checked often. */
     subscriptions: z
       .object({
@@ -129,6 +177,8 @@ export interface EnvConfig {
   instanceId: string;
   /** `LEASE_TTL_SECONDS`: how long a lease holder's word lasts; renewed every third of it. */
   leaseTtlSeconds: number;
+  /** `PROBE_TOKENS` (`id1:token1,id2:token2`, secret): the probes this hub trusts; none = no probe API. */
+  probeTokens: Array<{ id: string; token: string }>;
 }
 
 export interface Config extends FileConfig {
@@ -174,6 +224,18 @@ function readEnv(env: Record<string, string | undefined>, source: string): EnvCo
     problems.push('STORE_URL: expected sqlite://path, redis://…, postgresql://… or memory://');
   }
   const ownerIds = (text('BOT_OWNER_IDS') ?? '').split(/[\s,]+/).filter(Boolean);
+  const probeTokens: EnvConfig['probeTokens'] = [];
+  for (const entry of (text('PROBE_TOKENS') ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : '';
+    const token = colon > 0 ? entry.slice(colon + 1) : '';
+    // Never echo the token: name the entry by its id (or its position).
+    const name = PROBE_ID_PATTERN.test(id) ? `"${id}"` : `#${probeTokens.length + 1}`;
+    if (!PROBE_ID_PATTERN.test(id)) problems.push(`PROBE_TOKENS: entry ${name} needs an id (letters, digits, . _ -) then ":" then its token`);
+    else if (token.length < 16) problems.push(`PROBE_TOKENS: the token of ${name} is shorter than 16 characters`);
+    else if (probeTokens.some((p) => p.id === id)) problems.push(`PROBE_TOKENS: ${name} is listed twice`);
+    else probeTokens.push({ id, token });
+  }
   const leaseText = text('LEASE_TTL_SECONDS') ?? '30';
   const leaseTtlSeconds = Number(leaseText);
   if (!Number.isFinite(leaseTtlSeconds) || leaseTtlSeconds < 1 || leaseTtlSeconds > 600) problems.push(`LEASE_TTL_SECONDS: "${leaseText}" is not a number of seconds from 1 to 600`);
@@ -185,6 +247,7 @@ function readEnv(env: Record<string, string | undefined>, source: string): EnvCo
     logLevel: text('LOG_LEVEL') ?? 'info',
     instanceId: text('INSTANCE_ID') ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     leaseTtlSeconds,
+    probeTokens,
   };
 }
 

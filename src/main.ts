@@ -1,5 +1,6 @@
 import { createApp, type App } from './app.js';
 import { ConfigError, readConfig } from './config.js';
+import { proxySecrets } from './core/checker.js';
 import { createLogger } from './logger.js';
 
 /**
@@ -13,19 +14,25 @@ async function main() {
     pretty = await import('pino-pretty').then(() => true, () => false);
   }
   const env = process.env;
-  const logger = createLogger({ level: env.LOG_LEVEL ?? 'info', secrets: [env.TELEGRAM_BOT_TOKEN ?? null, env.DISCORD_TOKEN ?? null], pretty });
+  // Every secret the environment holds is scrubbed from every log line, whatever library logs it.
+  const probeTokens = (env.PROBE_TOKENS ?? '').split(',').map((entry) => entry.slice(entry.indexOf(':') + 1).trim());
+  const secrets = [env.TELEGRAM_BOT_TOKEN ?? null, env.DISCORD_TOKEN ?? null, ...probeTokens];
 
   let config;
   try {
     config = readConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      logger.fatal({ source: error.source, problems: error.problems }, error.message);
+      // The config's proxy credentials are unknown here; a ConfigError never echoes a value.
+      createLogger({ level: env.LOG_LEVEL ?? 'info', secrets, pretty }).fatal({ source: error.source, problems: error.problems }, error.message);
       process.exitCode = 78;
       return;
     }
     throw error;
   }
+  // The proxies' credentials (check.proxyUrl, each portal's proxyUrl) are secrets too, in every form.
+  for (const proxyUrl of [config.check.proxyUrl, ...(config.portals ?? []).map((portal) => portal.proxyUrl)]) secrets.push(...proxySecrets(proxyUrl));
+  const logger = createLogger({ level: env.LOG_LEVEL ?? 'info', secrets, pretty });
 
   let app: App;
   try {

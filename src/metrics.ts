@@ -34,6 +34,10 @@ export function createMetrics() {
     },
   });
   const isLeader = new Gauge({ name: 'pantau_leader', help: '1 when this instance holds the lease and runs checks and bots', registers: [registry] });
+  const probeUp = new Gauge({ name: 'pantau_probe_up', help: '1 while a probe reports (and its own network is up), 0 otherwise', labelNames: ['probe'], registers: [registry] });
+  const probeReports = new Counter({ name: 'pantau_probe_reports_total', help: 'Probe reports by result (accepted, unauthorized, malformed, too_large, replayed, unknown_portal, …)', labelNames: ['probe', 'result'], registers: [registry] });
+  const tenderErrors = new Counter({ name: 'pantau_tender_errors_total', help: 'Problems while collecting tender data, by portal and cause', labelNames: ['portal', 'cause'], registers: [registry] });
+  const tenderRequests = new Counter({ name: 'pantau_tender_requests_total', help: 'Tender page requests by endpoint and HTTP status', labelNames: ['endpoint', 'status'], registers: [registry] });
   const intervalStretch = new Gauge({
     name: 'pantau_check_interval_stretch',
     help: 'Factor by which an origin\'s check intervals are stretched to fit its request budget (1 = as configured)',
@@ -67,6 +71,10 @@ export function createMetrics() {
     monitor,
     alertsSent,
     isLeader,
+    probeUp,
+    probeReports,
+    tenderErrors,
+    tenderRequests,
     countPendingAlertsWith(count: () => number) {
       pendingAlerts = count;
     },

@@ -6,7 +6,8 @@ import { causeText, t } from './i18n.js';
 import { portalPageUrl } from './links.js';
 import type { Line, Reply } from './reply.js';
 import { formatDateTime, formatDuration, formatPercent } from './time.js';
-import type { Alert, AlertItem, Language, Uptime } from './types.js';
+import { linesOf } from './tenders/digest.js';
+import type { Alert, AlertItem, AlertTenders, Language, Transition, Uptime } from './types.js';
 
 const shortName = (name: string) => name.replace(/^LPSE\s+/, '');
 
@@ -78,6 +79,7 @@ function singleAlert(alert: Alert, item: AlertItem): Reply {
   }
   if (since) fields.push({ name: t(language, { id: 'Sejak', en: 'Since' }), value: [time(since)], inline: true });
   if (cause) fields.push({ name: t(language, { id: 'Penyebab', en: 'Cause' }), value: [causeText(cause, language, recovering ? null : tr.httpStatus)] });
+  if (tr.vantages) fields.push({ name: t(language, { id: 'Titik pantau', en: 'Vantage points' }), value: [vantageText(tr, language)] });
   if (code) {
     const estimate: Line =
       !recovering && tr.errorCodeEstimate
@@ -88,6 +90,7 @@ function singleAlert(alert: Alert, item: AlertItem): Reply {
   if (item.uptime && (item.uptime.h24 !== null || item.uptime.d7 !== null || item.uptime.d30 !== null)) {
     fields.push({ name: 'Uptime', value: [uptimeText(item.uptime, language)] });
   }
+  if (item.tenders && item.tenders.summary.total > 0) fields.push(tenderField(item.tenders, alert));
   fields.push({ name: t(language, { id: 'Tautan', en: 'Link' }), value: portalLinks(portal, alert.publicUrl, language) });
   return {
     tone: tr.kind === 'down' ? 'down' : tr.kind === 'degraded' ? 'degraded' : 'up',
@@ -99,20 +102,64 @@ function singleAlert(alert: Alert, item: AlertItem): Reply {
   };
 }
 
+/** "down from 2 of 3 vantage points (hub, surabaya-1)": where an outage was seen from. */
+export function vantageText(tr: Transition, language: Language): string {
+  const v = tr.vantages!;
+  const down = tr.kind === 'down';
+  const where = v.agreeing.join(', ');
+  return t(language, {
+    id: `${down ? 'down' : 'normal'} menurut ${v.agreeing.length} dari ${v.voting} titik pantau (${where})`,
+    en: `${down ? 'down' : 'up'} from ${v.agreeing.length} of ${v.voting} vantage points (${where})`,
+  });
+}
+
+/** The tender stages a DOWN puts at risk, or an UP's outage hit: the soonest five, then how many more. */
+function tenderField(tenders: AlertTenders, alert: Alert): NonNullable<Reply['fields']>[number] {
+  const { language, timezone } = alert;
+  const total = tenders.summary.total;
+  const name =
+    tenders.window === 'ahead'
+      ? t(language, { id: `Tahap berakhir dalam ${tenders.hours} jam (${total})`, en: `Stages ending within ${tenders.hours} h (${total})` })
+      : t(language, { id: `Tahap yang berakhir selama gangguan (${total})`, en: `Stages that ended during the outage (${total})` });
+  const { lines } = linesOf(tenders.summary, { language, timezone });
+  const value: Line = lines.flatMap((line, i) => (i ? ['\n', ...line] : line));
+  if (tenders.evidenceUrl) value.push('\n', { link: t(language, { id: 'Bukti (CSV)', en: 'Evidence (CSV)' }), url: tenders.evidenceUrl });
+  return { name, value };
+}
+
 /** One line per portal for digests. */
 function digestLine(item: AlertItem, language: Language): Line {
   const tr = item.transition;
   const name = { bold: shortName(item.portal.name) };
   switch (tr.kind) {
     case 'down':
-      return ['🔴 ', name, ` — ${causeText(tr.cause, language, tr.httpStatus)}`, ...(tr.errorCode ? [' ', { code: tr.errorCode }] : [])];
+      return [
+        '🔴 ',
+        name,
+        ` — ${causeText(tr.cause, language, tr.httpStatus)}`,
+        ...(tr.errorCode ? [' ', { code: tr.errorCode }] : []),
+        ...(tr.vantages ? [` (${tr.vantages.agreeing.length}/${tr.vantages.voting} ${t(language, { id: 'titik pantau', en: 'vantage points' })})`] : []),
+        ...tenderCount(item, language),
+      ];
     case 'up':
-      return ['🟢 ', name, t(language, { id: ' pulih', en: ' back up' }), tr.outageDurationMs !== null ? t(language, { id: ' setelah ', en: ' after ' }) + formatDuration(tr.outageDurationMs, language) : ''];
+      return ['🟢 ', name, t(language, { id: ' pulih', en: ' back up' }), tr.outageDurationMs !== null ? t(language, { id: ' setelah ', en: ' after ' }) + formatDuration(tr.outageDurationMs, language) : '', ...tenderCount(item, language)];
     case 'degraded':
       return ['🟡 ', name, ` — ${causeText(tr.cause, language)}`];
     default:
       return ['🟢 ', name, t(language, { id: ' normal kembali', en: ' back to normal' })];
   }
+}
+
+/** " · 📥 3 tahap ≤24 jam" on a digest line: how many tender stages the change concerns. */
+function tenderCount(item: AlertItem, language: Language): string[] {
+  const tenders = item.tenders;
+  if (!tenders || tenders.summary.total === 0) return [];
+  const n = tenders.summary.total;
+  return [
+    tenders.window === 'ahead'
+      ? t(language, { id: ` · 📥 ${n} tahap berakhir ≤${tenders.hours} jam`, en: ` · 📥 ${n} stage${n === 1 ? '' : 's'} ending ≤${tenders.hours} h` })
+      : t(language, { id: ` · ${n} tahap berakhir selama gangguan`, en: ` · ${n} stage${n === 1 ? '' : 's'} ended during the outage` }),
+  ];
 }
 
 const KIND_ORDER = { down: 0, degraded: 1, up: 2, recovered: 3, silent: 4 } as const;

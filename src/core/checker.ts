@@ -1,6 +1,9 @@
+import { setMaxListeners } from 'node:events';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Agent, buildConnector, request } from 'undici';
+import { Agent, buildConnector, Pool, ProxyAgent, request, type Dispatcher } from 'undici';
 import {
+  assertPublicTarget,
   guardedLookup,
   ipLiteral,
   isForbiddenAddress,
@@ -34,6 +37,80 @@ export interface CheckerOptions {
   resolve?: ResolveAll;
   /** The address policy for redirect targets. Default: isForbiddenAddress (loopback, private, link-local, ...). */
   isForbiddenAddress?: (address: string) => boolean;
+  /**
+   * An HTTP(S) forward proxy every check goes through (`http://user:password@host:port`), unless
+   * the portal has a route of its own in `portalProxyUrls`. Absent: checks connect directly.
+   */
+  proxyUrl?: string | undefined;
+  /**
+   * Routes of single portals, by portal id: a proxy URL, or `'direct'` to connect directly even
+   * when `proxyUrl` is set. Wins over `proxyUrl`. Checks of other ids (the reference addresses)
+   * take `proxyUrl`.
+   */
+  portalProxyUrls?: Readonly<Record<string, string>> | undefined;
+}
+
+/** A portal route (`portalProxyUrls`) that connects directly, whatever `proxyUrl` says. */
+export const DIRECT = 'direct';
+
+/**
+ * The `code` of a check that failed because the proxy failed, not the portal: its connection to the
+ * proxy was refused, reset or timed out, its name did not resolve, TLS to it failed, it refused the
+ * credentials (407), or it answered the tunnel request (CONNECT) with another status than 200
+ * (`PROXY_HTTP_502`: a bad gateway, or a proxy that could not reach the portal: from outside the
+ * proxy the two cannot be told apart). The failure's kind is `network`.
+ */
+export type ProxyFailureCode = 'PROXY_REFUSED' | 'PROXY_RESET' | 'PROXY_TIMEOUT' | 'PROXY_DNS' | 'PROXY_TLS' | 'PROXY_AUTH' | `PROXY_HTTP_${number}` | 'PROXY_ERROR';
+
+/** True for the code of a failure of the proxy itself (see ProxyFailureCode): it says nothing about the portal. */
+export function isProxyFailure(failure: CheckResult['failure']): boolean {
+  return failure !== null && failure.code.startsWith('PROXY_');
+}
+
+/** Percent-decoded userinfo (as undici itself reads a proxy URL's credentials); the text as is when malformed. */
+function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A proxy URL's address without its credentials, and the credentials as a Proxy-Authorization
+ * value (`user@` alone is `user:`, which undici's own reading of the URI would drop).
+ */
+function splitProxyUrl(proxyUrl: string): { uri: string; token: string | null; user: string; password: string } {
+  let url: URL;
+  try {
+    url = new URL(proxyUrl);
+  } catch {
+    // Never the value itself: it may carry a password.
+    throw new Error('proxyUrl: not a URL (expected http(s)://[user:password@]host:port)');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('proxyUrl: expected an http:// or https:// proxy');
+  const credentials = `${decodeUserinfo(url.username)}:${decodeUserinfo(url.password)}`;
+  const token = url.username || url.password ? `Basic ${Buffer.from(credentials).toString('base64')}` : null;
+  return { uri: url.origin, token, user: url.username, password: url.password };
+}
+
+/**
+ * Every form a proxy URL's credentials can take in text: `user:password` as written and decoded,
+ * the password alone (both forms) and the Basic token. For the logger's scrubbing (createLogger's
+ * `secrets`); empty for `direct`, an unusable value or a proxy without credentials.
+ */
+export function proxySecrets(proxyUrl: string | null | undefined): string[] {
+  if (!proxyUrl || proxyUrl === DIRECT) return [];
+  let parts: ReturnType<typeof splitProxyUrl>;
+  try {
+    parts = splitProxyUrl(proxyUrl);
+  } catch {
+    return [];
+  }
+  if (!parts.token) return [];
+  const { user, password, token } = parts;
+  const forms = [`${user}:${password}`, `${decodeUserinfo(user)}:${decodeUserinfo(password)}`, password, decodeUserinfo(password), token.slice('Basic '.length)];
+  return [...new Set(forms)].filter((form) => form.length > 0 && form !== ':');
 }
 
 export interface Checker {
@@ -183,6 +260,8 @@ function errorCode(error: unknown): string {
 }
 
 function failureKind(code: string): NetworkFailure | 'redirect_refused' {
+  // The proxy failed, not the portal (before the TLS test below: PROXY_TLS is no portal's TLS).
+  if (code.startsWith('PROXY_')) return 'network';
   if (isRedirectRefusal(code)) return 'redirect_refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') return 'dns';
   if (code === 'ECONNREFUSED') return 'connect_refused';
@@ -196,61 +275,255 @@ function messageOf(error: unknown, code: string): string {
   return ((error as Error)?.message || code).slice(0, 500);
 }
 
+/** The proxy's failure code for what went wrong on the way to it (kinds as failureKind reads codes). */
+const PROXY_CODE_BY_KIND: Record<NetworkFailure, ProxyFailureCode> = {
+  dns: 'PROXY_DNS',
+  connect_refused: 'PROXY_REFUSED',
+  connect_reset: 'PROXY_RESET',
+  timeout: 'PROXY_TIMEOUT',
+  tls: 'PROXY_TLS',
+  network: 'PROXY_ERROR',
+};
+
+/** The newest certificate an origin showed, from the socket a connector handed over. */
+function rememberCert(certs: Map<string, number>, connectOptions: buildConnector.Options, socket: Socket | TLSSocket): void {
+  if (!('getPeerCertificate' in socket)) return;
+  const validTo = socket.getPeerCertificate()?.valid_to;
+  const port = connectOptions.port ? `:${connectOptions.port}` : '';
+  const origin = new URL(`${connectOptions.protocol}//${connectOptions.hostname}${port}`).origin;
+  if (validTo) certs.set(origin, Date.parse(validTo));
+}
+
+/** How a check reaches portals: directly, or through one proxy. */
+interface Route {
+  /** For the configured address (trusted). */
+  dispatcher: Dispatcher;
+  /** For redirect hops when the portal is not itself private. */
+  guarded: Dispatcher;
+  /** Each origin's newest certificate seen on this route, epoch ms. */
+  certs: Map<string, number>;
+  proxy: ProxyRoute | null;
+}
+
+interface ProxyRoute {
+  /** The proxy's origin, credentials removed: all any message may name. */
+  label: string;
+  /** Removes the credentials, in every form, from a message (should a library ever echo them). */
+  scrub(text: string): string;
+  /**
+   * Tunnel requests (CONNECT) in flight per target `host:port`, and when one last opened: a check
+   * that times out while its tunnel is still being asked for timed out at the proxy.
+   */
+  tunnels: Map<string, { pending: number; openedAt: number }>;
+}
+
+/** `host:port` as the tunnel request names it (undici adds the scheme's default port). */
+function tunnelTarget(url: URL): string {
+  return url.port ? url.host : `${url.host}:${url.protocol === 'https:' ? 443 : 80}`;
+}
+
+/** True when a tunnel to `url`'s host is still being asked for and none opened since `since`. */
+function tunnelStalled(proxy: ProxyRoute, url: URL, since: number): boolean {
+  const entry = proxy.tunnels.get(tunnelTarget(url));
+  return entry !== undefined && entry.pending > 0 && entry.openedAt < since;
+}
+
+/** How long close() waits for a dispatcher to close gracefully (a connect still hanging) before destroying it. */
+const CLOSE_GRACE_MS = 1000;
+
+async function closeOrDestroy(dispatcher: Dispatcher): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS);
+  });
+  const outcome = await Promise.race([dispatcher.close().then(() => 'closed' as const, () => 'failed' as const), late]);
+  clearTimeout(timer);
+  if (outcome !== 'closed') await dispatcher.destroy().catch(() => undefined);
+}
+
+/** `promise`, or its rejection with the signal's reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    }),
+  ]);
+}
+
 /**
  * Creates the HTTP checker: one GET per check with a whole-check deadline, a body cap, manual
  * redirects (to know the final URL, count hops, and refuse targets on private networks or the bot
  * itself), keep-alive per origin, and the TLS certificate's expiry captured at connect time. It
  * never throws for what a portal does, and every check can be aborted at once (abortAll).
  */
+/**
+ * The checker's stop signal: every check in flight listens to it, hundreds at once, which is no
+ * leak (Node would warn past ten listeners).
+ */
+function abortable(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 export function createChecker(options: CheckerOptions): Checker {
   const resolve = options.resolve ?? resolveAll;
   const forbidden = options.isForbiddenAddress ?? isForbiddenAddress;
   const ownOrigins = normalizeOrigins(options.ownOrigins);
-  // undici hides the socket from `request`; the connector sees it. Remember the newest certificate
-  // per origin so a check can report when its portal's certificate expires.
-  const lastCertByOrigin = new Map<string, number>();
-  function makeAgent(lookup?: ReturnType<typeof guardedLookup>): Agent {
-    const baseConnect = buildConnector({
-      timeout: options.timeoutMs,
-      ...(options.ca ? { ca: options.ca } : {}),
-      ...(lookup ? { lookup } : {}),
-    });
+  let shutdown = abortable();
+  let closed = false;
+  const poolTimeouts = {
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 60_000,
+    // The AbortSignal is the check's deadline. undici's own timers tick twice a second and can fire
+    // up to ~0.5 s early, so they only back it up.
+    headersTimeout: options.timeoutMs + 1000,
+    bodyTimeout: options.timeoutMs + 1000,
+  };
+  const tlsOptions = { timeout: options.timeoutMs, ...(options.ca ? { ca: options.ca } : {}) };
+
+  // undici hides the socket from `request`; the connector sees it. Each route remembers the newest
+  // certificate per origin so a check can report when its portal's certificate expires.
+  function makeAgent(certs: Map<string, number>, lookup?: ReturnType<typeof guardedLookup>): Agent {
+    const baseConnect = buildConnector({ ...tlsOptions, ...(lookup ? { lookup } : {}) });
     return new Agent({
       connections: options.maxConcurrentPerHost,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 60_000,
-      // The AbortSignal is the check's deadline. undici's own timers tick twice a second and can fire
-      // up to ~0.5 s early, so they only back it up.
-      headersTimeout: options.timeoutMs + 1000,
-      bodyTimeout: options.timeoutMs + 1000,
+      ...poolTimeouts,
       connect(connectOptions, callback) {
         baseConnect(connectOptions, (error, socket) => {
-          if (!error && socket && 'getPeerCertificate' in socket) {
-            const validTo = (socket as TLSSocket).getPeerCertificate()?.valid_to;
-            const port = connectOptions.port ? `:${connectOptions.port}` : '';
-            const origin = new URL(`${connectOptions.protocol}//${connectOptions.hostname}${port}`).origin;
-            if (validTo) lastCertByOrigin.set(origin, Date.parse(validTo));
+          if (error) {
+            callback(error, null);
+            return;
           }
-          if (error) callback(error, null);
-          else callback(null, socket!);
+          rememberCert(certs, connectOptions, socket!);
+          callback(null, socket!);
         });
       },
     });
   }
-  // The configured portal address is trusted (an intranet portal may live on 10.x). Where a
-  // portal's redirect leads is not: those hops go through an agent whose lookup refuses private
-  // addresses and connects to exactly the addresses it checked (no DNS-rebinding window).
-  const agent = makeAgent();
-  const guardedAgent = makeAgent(guardedLookup(resolve, forbidden));
+
+  function directRoute(): Route {
+    const certs = new Map<string, number>();
+    // The configured portal address is trusted (an intranet portal may live on 10.x). Where a
+    // portal's redirect leads is not: those hops go through an agent whose lookup refuses private
+    // addresses and connects to exactly the addresses it checked (no DNS-rebinding window).
+    return { dispatcher: makeAgent(certs), guarded: makeAgent(certs, guardedLookup(resolve, forbidden)), certs, proxy: null };
+  }
+
+  /**
+   * A route through one proxy: undici's ProxyAgent, tunnelling every request (CONNECT, http portals
+   * too, so an answer is always the portal's and a failure of the proxy is always a failed tunnel).
+   * ProxyAgent takes no `connect` of its own; the connector still hands each tunnelled socket (TLS
+   * to the portal, through the tunnel) to the per-origin pool, which is where the certificate is
+   * read. The client to the proxy is ours too, to tell the proxy's failures from the portal's.
+   */
+  function proxyRoute(proxyUrl: string): Route {
+    const { uri, token } = splitProxyUrl(proxyUrl);
+    const label = uri;
+    const certs = new Map<string, number>();
+    const secrets = proxySecrets(proxyUrl);
+    const scrub = (text: string) => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+    const proxy: ProxyRoute = { label, scrub, tunnels: new Map() };
+    const proxyFailure = (code: ProxyFailureCode, message: string) => Object.assign(new Error(scrub(message).slice(0, 500)), { code });
+
+    const tunnelClient = (origin: URL, clientOptions: object): Dispatcher => {
+      const pool = new Pool(origin, { ...(clientOptions as Pool.Options), ...poolTimeouts });
+      const connect = pool.connect.bind(pool) as (params: Dispatcher.ConnectOptions) => Promise<Dispatcher.ConnectData>;
+      const tunnel = async (params: Dispatcher.ConnectOptions): Promise<Dispatcher.ConnectData> => {
+        const target = String(params.path);
+        const stop = shutdown.signal;
+        let entry = proxy.tunnels.get(target);
+        if (!entry) proxy.tunnels.set(target, (entry = { pending: 0, openedAt: -Infinity }));
+        entry.pending++;
+        try {
+          let data: Dispatcher.ConnectData;
+          try {
+            data = await connect({ ...params, signal: stop });
+          } catch (error) {
+            if (stop.aborted) throw error;
+            const code = errorCode(error);
+            const kind = failureKind(code);
+            throw proxyFailure(kind === 'redirect_refused' ? 'PROXY_ERROR' : PROXY_CODE_BY_KIND[kind], `proxy ${label}: ${messageOf(error, code)}`);
+          }
+          if (data.statusCode !== 200) {
+            data.socket.on('error', () => undefined).destroy();
+            const status = data.statusCode;
+            const code: ProxyFailureCode = status === 407 ? 'PROXY_AUTH' : status >= 100 && status <= 599 ? `PROXY_HTTP_${status}` : 'PROXY_ERROR';
+            throw proxyFailure(code, `proxy ${label} answered the tunnel request to ${target} with HTTP ${status}`);
+          }
+          entry.openedAt = performance.now();
+          return data;
+        } finally {
+          if (--entry.pending === 0) proxy.tunnels.delete(target);
+        }
+      };
+      return Object.assign(pool, {
+        connect(params: Dispatcher.ConnectOptions, callback?: (err: Error | null, data: Dispatcher.ConnectData | null) => void) {
+          if (!callback) return tunnel(params);
+          tunnel(params).then(
+            (data) => callback(null, data),
+            (error: Error) => callback(error, null),
+          );
+          return undefined;
+        },
+      });
+    };
+
+    const dispatcher = new ProxyAgent({
+      // The address only: the credentials travel as the token, never inside undici's idea of the URI.
+      uri,
+      ...(token ? { token } : {}),
+      proxyTunnel: true,
+      connections: options.maxConcurrentPerHost,
+      ...poolTimeouts,
+      requestTls: tlsOptions,
+      proxyTls: tlsOptions,
+      clientFactory: tunnelClient,
+      factory(origin, agentOptions) {
+        const base = agentOptions as Pool.Options & { connect: buildConnector.connector };
+        const tunnelled = base.connect;
+        return new Pool(origin, {
+          ...base,
+          connect(connectOptions, callback) {
+            tunnelled(connectOptions, (error, socket) => {
+              if (error) {
+                callback(error, null);
+                return;
+              }
+              rememberCert(certs, connectOptions, socket!);
+              callback(null, socket!);
+            });
+          },
+        });
+      },
+    });
+    // Through a proxy the proxy resolves names: redirect hops are checked by assertPublicTarget
+    // before they are sent, on the same dispatcher.
+    return { dispatcher, guarded: dispatcher, certs, proxy };
+  }
+
+  // One dispatcher per distinct proxy URL (credentials included: other credentials, another route).
+  const direct = directRoute();
+  const routes = new Map<string, Route>();
+  const routeOf = (proxyUrl: string | undefined): Route => {
+    if (proxyUrl === undefined || proxyUrl === DIRECT) return direct;
+    let route = routes.get(proxyUrl);
+    if (!route) routes.set(proxyUrl, (route = proxyRoute(proxyUrl)));
+    return route;
+  };
+  const defaultRoute = routeOf(options.proxyUrl);
+  const portalRoutes = new Map<string, Route>();
+  for (const [id, proxyUrl] of Object.entries(options.portalProxyUrls ?? {})) portalRoutes.set(id, routeOf(proxyUrl));
+
   const gate = createOriginGate(options.maxRequestsPerSecondPerHost, options.maxConcurrentPerHost);
   const global = createSemaphore(options.maxConcurrency);
-  let shutdown = new AbortController();
-  let closed = false;
 
-  async function fetchOnce(url: URL, signal: AbortSignal, guarded: boolean) {
-    const response = await request(url, {
+  function fetchOnce(url: URL, signal: AbortSignal, dispatcher: Dispatcher) {
+    const pending = request(url, {
       method: 'GET',
-      dispatcher: guarded ? guardedAgent : agent,
+      dispatcher,
       signal,
       headers: {
         'user-agent': options.userAgent,
@@ -258,7 +531,12 @@ export function createChecker(options: CheckerOptions): Checker {
         'accept-language': 'id-ID,id;q=0.9,en;q=0.8',
       },
     });
-    return response;
+    // undici acts on an abort only once the request is on a connection: one still waiting for its
+    // connection (a tunnel the proxy never opens, a connect that hangs) would outlive the deadline.
+    // The request fails by itself later (the abort is applied when it gets a connection, or the
+    // connection fails): nothing is left unhandled.
+    pending.catch(() => undefined);
+    return untilAborted(pending, signal);
   }
 
   async function check(portal: Pick<Portal, 'id' | 'url'>): Promise<CheckResult> {
@@ -282,8 +560,9 @@ export function createChecker(options: CheckerOptions): Checker {
       failure: null,
       ...extra,
     });
+    const route = portalRoutes.get(portal.id) ?? defaultRoute;
     const failed = (kind: CheckFailureKind, code: string, message: string, extra: Partial<CheckResult> = {}): CheckResult =>
-      outcome({ ...extra, failure: { kind, code, message } });
+      outcome({ ...extra, failure: { kind, code, message: route.proxy ? route.proxy.scrub(message) : message } });
     const aborted = () => failed('aborted', 'ABORTED', 'check aborted: the checker is stopping');
     if (closed || stop.aborted) return aborted();
     let url: URL;
@@ -329,13 +608,26 @@ export function createChecker(options: CheckerOptions): Checker {
     // The last address that answered: what a refused redirect reports as its final URL (the
     // refused target is not echoed anywhere but the log message).
     let answered = url;
+    const configuredHost = url.hostname;
+    // While a hop waits for its answer, and since when: a deadline that passes while the proxy has
+    // still not opened the hop's tunnel is the proxy's timeout, not the portal's.
+    let waiting = false;
+    let hopStartedAt = performance.now();
     try {
       for (let hop = 0; ; hop++) {
         if (guarded) {
           const literal = ipLiteral(url);
           if (literal && forbidden(literal)) throw refusalError('REDIRECT_PRIVATE', `redirect to ${url.host} refused`);
+          // Through a proxy, the proxy resolves and connects: the policy is applied to our own
+          // resolution first (DNS rebinding: the proxy may get another answer, see
+          // assertPublicTarget). The configured host itself is trusted, also where only the proxy
+          // can resolve it (an office intranet portal redirecting within itself).
+          if (route.proxy && url.hostname !== configuredHost) await untilAborted(assertPublicTarget(url, resolve, forbidden), signal);
         }
-        const response = await fetchOnce(url, signal, guarded);
+        hopStartedAt = performance.now();
+        waiting = true;
+        const response = await fetchOnce(url, signal, guarded ? route.guarded : route.dispatcher);
+        waiting = false;
         answered = url;
         const location = response.headers.location;
         if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
@@ -351,13 +643,7 @@ export function createChecker(options: CheckerOptions): Checker {
           if ('refused' in next) {
             throw refusalError(next.refused, `redirect to ${location.slice(0, 200)} refused`);
           }
-          privatePortal ??= await Promise.race([
-            isPrivateHost(new URL(portal.url), resolve, forbidden),
-            new Promise<never>((_, reject) => {
-              if (signal.aborted) reject(signal.reason);
-              signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-            }),
-          ]);
+          privatePortal ??= await untilAborted(isPrivateHost(new URL(portal.url), resolve, forbidden), signal);
           guarded = !privatePortal;
           url = next.url;
           continue;
@@ -388,7 +674,7 @@ export function createChecker(options: CheckerOptions): Checker {
         } finally {
           if (bodyTruncated) response.body.destroy();
         }
-        const socketCert = url.protocol === 'https:' ? lastCertByOrigin.get(url.origin) ?? null : null;
+        const socketCert = url.protocol === 'https:' ? route.certs.get(url.origin) ?? null : null;
         return outcome({
           status: response.statusCode,
           ttfbMs,
@@ -403,9 +689,11 @@ export function createChecker(options: CheckerOptions): Checker {
       }
     } catch (error) {
       if (stopped()) return aborted();
-      const code = timedOut ? 'TIMEOUT' : errorCode(error);
+      const proxyTimedOut = timedOut && waiting && route.proxy !== null && tunnelStalled(route.proxy, url, hopStartedAt);
+      const code = proxyTimedOut ? 'PROXY_TIMEOUT' : timedOut ? 'TIMEOUT' : errorCode(error);
       const kind = failureKind(code);
-      return failed(kind, code, messageOf(error, code), {
+      const message = proxyTimedOut ? `proxy ${route.proxy!.label} did not open the tunnel to ${tunnelTarget(url)} before the deadline` : messageOf(error, code);
+      return failed(kind, code, message, {
         // A refused redirect did get an answer: the redirect's status, from the address that sent it.
         ...(kind === 'redirect_refused' ? { status: lastStatus, finalUrl: answered.href } : { finalUrl: url.href }),
       });
@@ -419,7 +707,7 @@ export function createChecker(options: CheckerOptions): Checker {
 
   function abortAll(): void {
     const current = shutdown;
-    shutdown = new AbortController();
+    shutdown = abortable();
     current.abort(new Aborted('aborted'));
   }
 
@@ -429,7 +717,8 @@ export function createChecker(options: CheckerOptions): Checker {
     async close() {
       closed = true;
       abortAll();
-      await Promise.all([guardedAgent, agent].map((a) => a.close().catch(() => a.destroy())));
+      const dispatchers = new Set([direct, ...routes.values()].flatMap((r) => [r.dispatcher, r.guarded]));
+      await Promise.all([...dispatchers].map((d) => closeOrDestroy(d)));
     },
   };
 }

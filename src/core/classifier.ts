@@ -1,3 +1,4 @@
+import { isProxyFailure, type ProxyFailureCode } from './checker.js';
 import { REDIRECT_REFUSAL_TEXT, isRedirectRefusal } from './redirect-policy.js';
 import type { CheckResult, Classification, NetworkFailure } from './types.js';
 
@@ -212,6 +213,22 @@ const TLS_TEXT: Record<string, string> = {
 };
 const SAFE_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
 
+/** A failure of the proxy the checks go through, in words (the codes: ProxyFailureCode in checker.ts). */
+const PROXY_TEXT: Partial<Record<ProxyFailureCode, string>> = {
+  PROXY_REFUSED: 'the proxy refused the connection',
+  PROXY_RESET: 'the proxy closed the connection',
+  PROXY_TIMEOUT: 'the proxy did not answer in time',
+  PROXY_DNS: "the proxy's name does not resolve",
+  PROXY_TLS: 'TLS to the proxy failed',
+  PROXY_AUTH: 'the proxy refused its credentials (HTTP 407)',
+};
+
+function proxyDetail(code: string): string {
+  const status = /^PROXY_HTTP_(\d{3})$/.exec(code)?.[1];
+  const text = status ? `the proxy answered HTTP ${status} instead of opening the tunnel` : (PROXY_TEXT[code as ProxyFailureCode] ?? 'the proxy failed');
+  return `proxy failure: ${text} (not the portal's answer)`;
+}
+
 function failureDetail(kind: NetworkFailure, code: string, status: number | null): string {
   const safe = SAFE_CODE.test(code) ? code : null;
   const text = (kind === 'tls' && safe ? TLS_TEXT[safe] : undefined) ?? FAILURE_TEXT[kind];
@@ -234,6 +251,11 @@ function result(
 
 function classifyFailure(check: CheckResult, failure: NonNullable<CheckResult['failure']>): Classification {
   const { status } = check;
+  // The proxy the checks go through failed: the portal was never asked. `blocked` never opens or
+  // closes an outage; networkLevel lets offline detection see the monitor's own path failing.
+  if (isProxyFailure(failure)) {
+    return result({ state: 'blocked', cause: 'proxy_error', detail: proxyDetail(failure.code), networkLevel: true }, null);
+  }
   switch (failure.kind) {
     case 'too_many_redirects':
       return result({ state: 'down', cause: 'too_many_redirects', detail: status !== null ? `too many redirects (HTTP ${status})` : 'too many redirects' }, status);

@@ -32,7 +32,9 @@ const CAUSE_TEXT: Record<Cause, Record<Language, string>> = {
   access_denied: { id: 'portal menolak akses pemantau ("Akses Ditolak", bukan gangguan portal)', en: 'the portal denies the monitor access ("Akses Ditolak", not an outage)' },
   waf_rejected: { id: 'permintaan pemantau ditolak firewall aplikasi web (bukan gangguan portal)', en: "the monitor's request is rejected by a web application firewall (not an outage)" },
   bot_challenge: { id: 'pemantau dihadang tantangan anti-bot JavaScript (bukan gangguan portal)', en: 'the monitor is stopped by a JavaScript anti-bot challenge (not an outage)' },
+  proxy_error: { id: 'proxy yang dipakai pemantau gagal (bukan gangguan portal)', en: "the proxy the monitor goes through failed (not an outage)" },
   maintenance_window: { id: 'pemeliharaan terjadwal', en: 'scheduled maintenance' },
+  partial_outage: { id: 'down dari sebagian titik pantau saja', en: 'down from some vantage points only' },
   unknown: { id: 'belum diketahui', en: 'not known yet' },
 };
 

@@ -11,6 +11,12 @@ export function incidentsCsvUrl(publicUrl: string | null, portalId: string): str
   return base === null ? null : `${base}/api/portals/${encodeURIComponent(portalId)}/incidents.csv`;
 }
 
+/** The tender stages one incident hit, as CSV evidence, or null when no public address is configured. */
+export function affectedCsvUrl(publicUrl: string | null, portalId: string, incidentId: string): string | null {
+  const base = statusPageBase(publicUrl);
+  return base === null ? null : `${base}/api/portals/${encodeURIComponent(portalId)}/incidents/${encodeURIComponent(incidentId)}/affected.csv`;
+}
+
 /** The status page of one portal, or null when no public address is configured. */
 export function portalPageUrl(publicUrl: string | null, portalId: string): string | null {
   const base = statusPageBase(publicUrl);

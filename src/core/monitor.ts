@@ -8,6 +8,12 @@ import { activeMaintenance } from './maintenance.js';
 import type { Outbox } from './outbox.js';
 import type { HistoryStore, MaintenanceStore, StateStore } from './ports.js';
 import { initialStatus, step, type StepResult } from './state-machine.js';
+import { decodeErrorCode } from './classifier.js';
+import { observe, type Seen } from './vantage/consensus.js';
+import { evaluate, type HubCheck } from './vantage/evaluate.js';
+
+/** One observation of a vantage point (a probe's report), as the check loop takes it. */
+export type VantageObservation = Seen & { portalId: string; at: number; latencyMs: number | null };
 import type { CheckSample } from './stats.js';
 import { BUDGET_SHARE, dueNow, fitToBudget, type Scheduled } from './schedule.js';
 import type { Ticker } from './ticker.js';
@@ -25,6 +31,12 @@ export interface MonitorSettings {
   timeoutSeconds: number;
   /** Each origin's request budget: the schedule stretches intervals to fit it. */
   maxRequestsPerSecondPerHost: number;
+  /** After a failed check, the next comes this soon instead of a full interval. */
+  retryIntervalSeconds: number;
+  /** Vantage points that must agree (`check.quorum`); null or absent for a majority of those voting. */
+  quorum?: number | null | undefined;
+  /** Whether the hub checks portals itself (`check.hubChecks`) or only decides on its probes' word. */
+  hubChecks?: boolean | undefined;
   failuresToDown: number;
   successesToUp: number;
   degradedLatencyMs: number;
@@ -56,6 +68,10 @@ export interface MonitorOptions {
   statuses: Map<string, PortalStatus>;
   /** Writes and hand-offs happen only while this replica can prove its lease. */
   fence: Fence;
+  /** Whether a probe's votes count (its network is up and it keeps reporting). */
+  probeOffline?: (probeId: string) => boolean;
+  /** Told of every incident written (opened, counted, closed): keeps what an ended outage hit. */
+  evidence?: (incidents: Incident[]) => Promise<void>;
   ticker: Ticker;
   logger: Logger;
   clock: Clock;
@@ -93,6 +109,14 @@ export interface Monitor {
   start(): void;
   stop(): Promise<void>;
   health(): MonitorHealth;
+  /**
+   * Adds a vantage point's observations (a probe's report) to the portals' views. A portal whose
+   * view changed for the worse (or that is seen failing) is evaluated again at the next tick.
+   * Returns how many observations were taken (those for portals not watched are not).
+   */
+  ingest(vantageId: string, observations: ReadonlyArray<VantageObservation>): Promise<number>;
+  /** Portals some vantage point currently sees failing: probes re-check them after the retry interval. */
+  failing(): string[];
   status(portalId: string): PortalStatus | undefined;
   statuses(): ReadonlyMap<string, PortalStatus>;
 }
@@ -115,6 +139,12 @@ function originOf(url: string): string {
 interface Checked {
   result: CheckResult;
   classification: Classification;
+}
+
+/** A due portal and the hub's check of it (null when the hub does not check, or the check was aborted). */
+interface Evaluated {
+  watched: WatchedPortal;
+  checked: Checked | null;
 }
 
 /** What one cycle changed, in the order it is written: history, then state, then the outbox. */
@@ -141,6 +171,8 @@ export function createMonitor(options: MonitorOptions): Monitor {
   let lastProgressAt: number | null = null;
   let referenceVerdict: { at: number; offline: boolean } | null = null;
   const thresholds = { failuresToDown: options.check.failuresToDown, successesToUp: options.check.successesToUp };
+  const retryMs = options.check.retryIntervalSeconds * 1000;
+  const hubChecks = options.check.hubChecks ?? true;
   let running = false;
   let current: Promise<CycleReport> | null = null;
   let lastCycleStartedAt: number | null = null;
@@ -218,13 +250,15 @@ export function createMonitor(options: MonitorOptions): Monitor {
     lastCheckMs.set(w.portal.id, result.totalMs);
     // The next check counts from when this one got its turn at the origin, so portals that queued
     // behind a busy origin spread out instead of all falling due together again.
-    nextDueAt.set(w.portal.id, result.startedAt + intervalMs);
     const classification = classify(result, {
       degradedLatencyMs: options.check.degradedLatencyMs,
       certWarningDays: options.check.certWarningDays,
       expectText: w.portal.expectText,
       now: clock.now(),
     });
+    // A failure is checked again soon, so an outage is confirmed within about one interval plus
+    // failuresToDown retries; healthy portals cost no more than their interval.
+    nextDueAt.set(w.portal.id, result.startedAt + (classification.state === 'down' ? Math.min(intervalMs, retryMs) : intervalMs));
     // The page itself is not needed past classification; 600 of them would wait for the cycle.
     return { result: { ...result, body: '', headers: {} }, classification };
   }
@@ -234,12 +268,28 @@ export function createMonitor(options: MonitorOptions): Monitor {
    * its timeout while the quick ones go through the other slots, and a cycle with hanging portals
    * lasts about one timeout. Results come back in the listed order.
    */
-  async function checkAll(toCheck: WatchedPortal[], intervals: Map<string, number>): Promise<Checked[]> {
+  async function checkAll(toCheck: WatchedPortal[], intervals: Map<string, number>): Promise<Evaluated[]> {
+    if (!hubChecks) {
+      // The hub decides on its probes' word alone: each due portal is evaluated, none is requested.
+      const now = clock.now();
+      for (const w of toCheck) nextDueAt.set(w.portal.id, now + (seenFailing(w.portal.id) ? Math.min(retryMs, intervals.get(w.portal.id)!) : intervals.get(w.portal.id)!));
+      return toCheck.map((watched) => ({ watched, checked: null }));
+    }
     const started = new Map<WatchedPortal, Promise<Checked | null>>();
     for (const w of [...toCheck].sort((a, b) => (lastCheckMs.get(b.portal.id) ?? 0) - (lastCheckMs.get(a.portal.id) ?? 0))) {
       started.set(w, checkOne(w, intervals.get(w.portal.id)!));
     }
-    return (await Promise.all(toCheck.map((w) => started.get(w)!))).filter((c): c is Checked => c !== null);
+    const results = await Promise.all(toCheck.map((w) => started.get(w)!));
+    // An aborted check (the monitor is stopping) says nothing: that portal is not evaluated.
+    return toCheck.flatMap((watched, i) => (results[i] ? [{ watched, checked: results[i] }] : []));
+  }
+
+  /** Whether any vantage point's latest observation of a portal is a failure. */
+  function seenFailing(portalId: string): boolean {
+    const views = statuses.get(portalId)?.vantages;
+    if (!views) return false;
+    for (const id in views) if (views[id]!.seen.state === 'down') return true;
+    return false;
   }
 
   /**
@@ -249,7 +299,8 @@ export function createMonitor(options: MonitorOptions): Monitor {
    * reaches its portals has no reason to ask anyone else. A cycle that checked nothing keeps the
    * last judgement.
    */
-  async function isOffline(checked: Checked[]): Promise<boolean> {
+  async function isOffline(evaluated: Evaluated[]): Promise<boolean> {
+    const checked = evaluated.flatMap((e) => (e.checked ? [e.checked] : []));
     if (checked.length === 0) return offline;
     const networkFailures = checked.filter((r) => r.classification.networkLevel);
     if (networkFailures.length === 0) {
@@ -271,8 +322,11 @@ export function createMonitor(options: MonitorOptions): Monitor {
     return hosts.size >= OFFLINE_MIN_HOSTS;
   }
 
-  /** Apply: each result (and each maintenance window) to the state machine, in memory. */
-  function applyAll(checked: Checked[], inMaintenance: string[], now: number, cycleId: string): CycleChanges {
+  /**
+   * Apply: each maintenance window, and each due portal's evaluation — the hub's check joins the
+   * vantage points' views, their agreement goes to the state machine — in memory.
+   */
+  function applyAll(evaluated: Evaluated[], inMaintenance: string[], intervals: Map<string, number>, now: number, cycleId: string): CycleChanges {
     const changes: CycleChanges = { statuses: [], incidents: [], samples: [], transitions: [] };
     const apply = (portalId: string, outcome: StepResult) => {
       statuses.set(portalId, outcome.status);
@@ -283,14 +337,30 @@ export function createMonitor(options: MonitorOptions): Monitor {
     for (const portalId of inMaintenance) {
       apply(portalId, step(statuses.get(portalId)!, { kind: 'maintenance', at: now }, thresholds, cycleId));
     }
-    for (const { result, classification } of checked) {
-      const latencyMs = result.status !== null ? Math.round(result.totalMs) : null;
-      options.metrics?.observeCheck(result.portalId, classification, latencyMs);
-      // While the monitor itself is cut off, "nothing answered" says nothing about the portal.
-      if (offline && classification.networkLevel) continue;
-      changes.samples.push({ portalId: result.portalId, at: result.startedAt, observed: classification.state, latencyMs });
-      const observation = { kind: 'check' as const, at: result.startedAt, latencyMs, classification };
-      apply(result.portalId, step(statuses.get(result.portalId)!, observation, thresholds, cycleId));
+    for (const { watched, checked } of evaluated) {
+      const portalId = watched.portal.id;
+      let hub: HubCheck | null = null;
+      if (checked) {
+        const latencyMs = checked.result.status !== null ? Math.round(checked.result.totalMs) : null;
+        options.metrics?.observeCheck(portalId, checked.classification, latencyMs);
+        hub = { classification: checked.classification, at: checked.result.startedAt, latencyMs };
+      }
+      const evaluation = evaluate(statuses.get(portalId)!, hub, {
+        now,
+        cycleId,
+        thresholds,
+        // Two of the portal's intervals, and a check's deadline: older observations do not vote.
+        staleAfterMs: 2 * (intervals.get(portalId) ?? watched.intervalMs) + options.check.timeoutSeconds * 1000,
+        quorum: options.check.quorum ?? null,
+        hubOffline: offline,
+        probeOffline: options.probeOffline ?? (() => false),
+      });
+      if (evaluation.sample) changes.samples.push(evaluation.sample);
+      if (evaluation.outcome) apply(portalId, { ...evaluation.outcome, status: evaluation.status });
+      else {
+        statuses.set(portalId, evaluation.status);
+        changes.statuses.push(evaluation.status);
+      }
     }
     return changes;
   }
@@ -303,6 +373,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
   async function persist(changes: CycleChanges) {
     options.fence.assert('writing the results of a check cycle');
     await options.history.upsertIncidents(changes.incidents);
+    if (changes.incidents.length > 0) await options.evidence?.(changes.incidents);
     await options.history.recordChecks(changes.samples);
     await options.states.setMany(changes.statuses);
     for (const status of changes.statuses) options.metrics?.setState(status.portalId, status);
@@ -340,10 +411,11 @@ export function createMonitor(options: MonitorOptions): Monitor {
     const cycleId = newCycleId(now);
     lastCycleStartedAt = now;
     const { toCheck, inMaintenance, intervals } = await pickDue(now, all);
-    const checked = await checkAll(toCheck, intervals);
-    offline = await isOffline(checked);
-    if (offline) log.warn({ checks: checked.length }, 'monitor offline: every check failed at the network level; nothing is announced');
-    const changes = applyAll(checked, inMaintenance, now, cycleId);
+    const evaluated = await checkAll(toCheck, intervals);
+    const checked = evaluated.filter((e) => e.checked !== null);
+    offline = await isOffline(evaluated);
+    if (offline) log.warn({ checks: checked.length }, 'monitor offline: every check failed at the network level; its checks count for nothing');
+    const changes = applyAll(evaluated, inMaintenance, intervals, clock.now(), cycleId);
     await persist(changes);
     const durationMs = performance.now() - t0;
     lastCycleFinishedAt = clock.now();
@@ -403,6 +475,38 @@ export function createMonitor(options: MonitorOptions): Monitor {
         offline,
         overdue: running && reference !== null && clock.now() - reference > allowanceMs,
       };
+    },
+    async ingest(vantageId, observations) {
+      const watched = new Map(options.watched().map((w) => [w.portal.id, w]));
+      const concerned = [...new Set(observations.map((o) => o.portalId))].map((id) => watched.get(id)).filter((w) => w !== undefined);
+      await ensureLoaded(concerned);
+      const now = clock.now();
+      let taken = 0;
+      for (const observation of observations) {
+        const status = statuses.get(observation.portalId);
+        if (!status || !watched.has(observation.portalId)) continue;
+        const before = status.vantages?.[vantageId];
+        // An observation older than the one held (a late report) changes nothing.
+        if (before && Date.parse(before.seen.at) >= observation.at) continue;
+        // Ten probes report every portal every interval: the views are updated in place (the
+        // record is written whole at the portal's next tick) rather than copied per observation.
+        let views = status.vantages;
+        if (!views) statuses.set(observation.portalId, { ...status, vantages: (views = {}) });
+        const estimate = observation.errorCode ? { errorCodeEstimate: decodeErrorCode(observation.errorCode, observation.at) } : null;
+        const view = observe(before, estimate ? { ...observation, ...estimate } : observation, observation.at, observation.latencyMs, thresholds);
+        views[vantageId] = view;
+        taken += 1;
+        // Something to decide: the portal is evaluated (and re-checked) at the next tick.
+        if (view.seen.state === 'down' || view.state !== (before?.state ?? 'unknown')) {
+          nextDueAt.set(observation.portalId, Math.min(nextDueAt.get(observation.portalId) ?? now, now));
+        }
+      }
+      return taken;
+    },
+    failing() {
+      const ids: string[] = [];
+      for (const id of statuses.keys()) if (seenFailing(id)) ids.push(id);
+      return ids;
     },
     status: (portalId) => statuses.get(portalId),
     statuses: () => statuses,

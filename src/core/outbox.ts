@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Fence } from './fence.js';
 import { DeliveryError, type Notifier } from './notifier.js';
 import type { HistoryStore, OutboxStore, SubscriptionStore } from './ports.js';
-import type { Alert, AlertItem, ChatRecord, Language, OutboxBatch, OutboxMessage, Portal, Uptime } from './types.js';
+import type { Alert, AlertItem, AlertTenders, ChatRecord, Language, OutboxBatch, OutboxMessage, Portal, Transition, Uptime } from './types.js';
 
 export interface OutboxOptions {
   store: OutboxStore;
@@ -11,6 +11,8 @@ export interface OutboxOptions {
   subscriptions: SubscriptionStore;
   /** Uptime shown in single-portal alerts, read once per batch. */
   history: Pick<HistoryStore, 'uptimeMany'>;
+  /** The tender stages each transition of a batch concerns, looked up once per batch. */
+  tenders?: (transitions: readonly Transition[]) => Promise<Map<string, AlertTenders>>;
   notifiers: readonly Notifier[];
   portal: (id: string) => Portal | undefined;
   defaultLanguage: Language;
@@ -66,6 +68,20 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let idleWaiters: Array<() => void> = [];
   const transitionsById = new WeakMap<OutboxBatch, Map<string, OutboxBatch['transitions'][number]>>();
   const uptimeByBatch = new WeakMap<OutboxBatch, Promise<Map<string, Uptime>>>();
+  const tendersByBatch = new WeakMap<OutboxBatch, Promise<Map<string, AlertTenders>>>();
+
+  /** The batch's tender lines, once for all its chats; an alert goes out without them when the lookup fails. */
+  function tendersOf(batch: OutboxBatch): Promise<Map<string, AlertTenders>> {
+    let lookup = tendersByBatch.get(batch);
+    if (!lookup) {
+      lookup = (options.tenders?.(batch.transitions) ?? Promise.resolve(new Map<string, AlertTenders>())).catch((error: unknown) => {
+        logger.warn({ err: error, batch: batch.id }, 'tender lookup failed; alerts go out without tender lines');
+        return new Map<string, AlertTenders>();
+      });
+      tendersByBatch.set(batch, lookup);
+    }
+    return lookup;
+  }
 
   /** Every portal of a batch's uptime, looked up once for all its chats; an alert goes out without it when the lookup fails. */
   function uptimeOf(batch: OutboxBatch): Promise<Map<string, Uptime>> {
@@ -84,12 +100,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
   async function renderAlert(batch: OutboxBatch, message: OutboxMessage, record: ChatRecord | undefined): Promise<Alert | null> {
     let byId = transitionsById.get(batch);
     if (!byId) transitionsById.set(batch, (byId = new Map(batch.transitions.map((t) => [t.id, t]))));
-    const uptime = await uptimeOf(batch);
+    const [uptime, tenders] = await Promise.all([uptimeOf(batch), tendersOf(batch)]);
     const items: AlertItem[] = [];
     for (const id of message.transitionIds) {
       const transition = byId.get(id);
       const portal = transition && options.portal(transition.portalId);
-      if (transition && portal) items.push({ transition, portal, uptime: uptime.get(portal.id) ?? null });
+      if (transition && portal) items.push({ transition, portal, uptime: uptime.get(portal.id) ?? null, tenders: tenders.get(transition.id) });
     }
     if (items.length === 0) return null;
     return {
@@ -176,7 +192,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       return;
     }
     try {
-      await notifier.deliver(alert);
+      await notifier.deliver(alert, () => options.fence.valid());
       settle(item, 'sent');
     } catch (error) {
       if (!(error instanceof DeliveryError)) {
@@ -220,6 +236,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
         case 'rejected':
           log.error({ err: error }, 'platform refused the alert; dropped');
           settle(item, 'rejected');
+          return;
+        case 'fenced':
+          // Not sent: the next lease holder sends it from the store.
+          retry(item, 1000, false);
           return;
       }
     }

@@ -4,6 +4,8 @@
  */
 import type { CheckSample, DailySummary, LatencyStats } from './stats.js';
 import type { AdHocMaintenance, ChatRecord, ChatRef, Incident, OutboxBatch, PortalStatus, Uptime } from './types.js';
+import type { ProbeRecord } from './vantage/probes.js';
+import type { StageOccurrence, TenderKind, TenderPackage, TenderPortalState } from './tenders/types.js';
 
 /**
  * What every port throws when the store itself fails (refused, timed out, closed) — not "no such
@@ -80,9 +82,44 @@ export interface OutboxStore {
   pendingCount(): Promise<number>;
 }
 
+/** The lease holder's view of its probes, kept for standby replicas (`/api/probes`) and the next holder. */
+export interface ProbeStore {
+  load(): Promise<ProbeRecord[]>;
+  save(records: ProbeRecord[]): Promise<void>;
+}
+
+/**
+ * What an outage hit, kept when it ends: the tender stages whose end fell inside it. Tender data
+ * itself is forgotten a month after a package ends; the evidence stays with the incident.
+ */
+export interface EvidenceStore {
+  saveAffected(portalId: string, incidentId: string, stages: StageOccurrence[]): Promise<void>;
+  /** The stages kept for an incident, or undefined when none were kept (an open incident). */
+  affected(portalId: string, incidentId: string): Promise<StageOccurrence[] | undefined>;
+  /** How many were kept for each of these incidents (undefined where none were). */
+  affectedCounts(portalId: string, incidentIds: string[]): Promise<Map<string, number>>;
+}
+
 /** Ad-hoc maintenance declared by owners; ended entries are pruned on every write. */
 export interface MaintenanceStore {
   list(now: number): Promise<AdHocMaintenance[]>;
   declare(entry: AdHocMaintenance, now: number): Promise<void>;
   end(portalId: string, now: number): Promise<boolean>;
+}
+
+/**
+ * Tender packages (one record per package: writers of different packages never overwrite one
+ * another) and the tender collector's per-portal bookkeeping (back-off survives a restart). The
+ * lease holder keeps the packages in memory (TenderIndex); other replicas can read a portal's
+ * packages from here.
+ */
+export interface TenderStore {
+  /** Every kept package of every portal (read once at the start of a lease term). */
+  all(): Promise<TenderPackage[]>;
+  packagesOf(portalId: string): Promise<TenderPackage[]>;
+  get(portalId: string, kind: TenderKind, kode: string): Promise<TenderPackage | undefined>;
+  putMany(packages: TenderPackage[]): Promise<void>;
+  removeMany(packages: Array<Pick<TenderPackage, 'portalId' | 'kind' | 'kode'>>): Promise<void>;
+  portalStates(): Promise<TenderPortalState[]>;
+  setPortalState(state: TenderPortalState): Promise<void>;
 }

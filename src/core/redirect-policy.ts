@@ -202,3 +202,27 @@ export function guardedLookup(resolve: ResolveAll, forbidden: (address: string) 
     );
   };
 }
+
+/**
+ * The address policy for a redirect hop that goes through a proxy. The proxy resolves the name and
+ * connects, so guardedLookup cannot pin the connection: the name is resolved here first, and the hop
+ * is refused when any address is forbidden (a redirect to `router.lan` or `localhost` would otherwise
+ * probe the proxy's own network). A name that does not resolve here is not followed either (the
+ * resolution error is thrown, as a direct check would report it).
+ *
+ * Caveat (DNS rebinding): the proxy asks DNS again, and may get another answer than the one checked
+ * here. This check is the best the monitor can do from outside the proxy; the proxy's own policy
+ * (most refuse CONNECT to private ranges) is the other half.
+ */
+export async function assertPublicTarget(url: URL, resolve: ResolveAll, forbidden: (address: string) => boolean): Promise<void> {
+  const literal = ipLiteral(url);
+  if (literal) {
+    if (forbidden(literal)) throw refusalError('REDIRECT_PRIVATE', `redirect to ${url.host} refused`);
+    return;
+  }
+  const addresses = await resolve(url.hostname);
+  if (addresses.length === 0) {
+    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${url.hostname}`), { code: 'ENOTFOUND' });
+  }
+  if (addresses.some((a) => forbidden(a.address))) throw refusalError('REDIRECT_PRIVATE', `${url.hostname} resolves to a private address`);
+}

@@ -5,10 +5,33 @@ export interface Thresholds {
   successesToUp: number;
 }
 
-/** What one check (or a maintenance window) tells the state machine. */
+/**
+ * What one check (or a maintenance window) tells the state machine. When what is observed is
+ * itself an agreement of vantage points, each of which confirmed it over several checks, `run`
+ * says when that run began and how many checks it took, so that an outage still starts at its
+ * first failing check and counts every one of them.
+ */
 export type Observation =
-  | { kind: 'check'; at: number; latencyMs: number | null; classification: Classification }
+  | { kind: 'check'; at: number; latencyMs: number | null; classification: Classification; run?: { since: string; checks: number } | undefined }
   | { kind: 'maintenance'; at: number };
+
+/** Consecutive observations: the same state in a row, and healthy (up or degraded) in a row. */
+export interface Streaks {
+  streak: PortalStatus['streak'];
+  healthyStreak: PortalStatus['healthyStreak'];
+}
+
+/** The streaks after one more observation (a new run starts at `since`, `checks` long). */
+export function nextStreaks(prev: Streaks, observed: ObservedState, atIso: string, run?: { since: string; checks: number }): Streaks {
+  const start = run ?? { since: atIso, checks: 1 };
+  const streak = prev.streak?.state === observed ? { ...prev.streak, count: prev.streak.count + 1 } : { state: observed, count: start.checks, since: start.since };
+  const healthyStreak = HEALTHY.has(observed)
+    ? prev.healthyStreak
+      ? { ...prev.healthyStreak, count: prev.healthyStreak.count + 1 }
+      : { count: start.checks, since: start.since }
+    : null;
+  return { streak, healthyStreak };
+}
 
 export interface StepResult {
   status: PortalStatus;
@@ -53,7 +76,7 @@ const HEALTHY: ReadonlySet<ObservedState> = new Set(['up', 'degraded']);
  * | degraded                      | up ×S                         | up                   |
  * | anything                      | inside a maintenance window   | maintenance at once  |
  */
-function confirmedTarget(status: PortalStatus, observed: ObservedState, t: Thresholds): PortalState | null {
+export function confirmedTarget(status: Pick<PortalStatus, 'state'> & Streaks, observed: ObservedState, t: Thresholds): PortalState | null {
   const { state, streak, healthyStreak } = status;
   const exact = streak?.state === observed ? streak.count : 0;
   if (observed === 'down') return state !== 'down' && exact >= t.failuresToDown ? 'down' : null;
@@ -114,15 +137,7 @@ export function step(prev: PortalStatus, observation: Observation, thresholds: T
 
   const c = observation.classification;
   const observed = c.state;
-  const streak =
-    prev.streak?.state === observed
-      ? { ...prev.streak, count: prev.streak.count + 1 }
-      : { state: observed, count: 1, since: atIso };
-  const healthyStreak = HEALTHY.has(observed)
-    ? prev.healthyStreak
-      ? { ...prev.healthyStreak, count: prev.healthyStreak.count + 1 }
-      : { count: 1, since: atIso }
-    : null;
+  const { streak, healthyStreak } = nextStreaks(prev, observed, atIso, observation.run);
 
   let status: PortalStatus = {
     ...prev,
@@ -162,12 +177,13 @@ function emit(
   const seq = prev.transitionSeq + 1;
   let openIncident = status.openIncident;
   let incident: Incident | null = null;
-  let outage: Pick<Transition, 'outageStartedAt' | 'outageDurationMs' | 'outageCause' | 'outageErrorCode' | 'outageLastFailedAt'> = {
+  let outage: Pick<Transition, 'outageStartedAt' | 'outageDurationMs' | 'outageCause' | 'outageErrorCode' | 'outageLastFailedAt' | 'outageIncidentId'> = {
     outageStartedAt: null,
     outageDurationMs: null,
     outageCause: null,
     outageErrorCode: null,
     outageLastFailedAt: null,
+    outageIncidentId: null,
   };
 
   // An outage starts at its first failing check, not at its confirmation, and ends at the first
@@ -199,6 +215,7 @@ function emit(
       outageCause: openIncident.cause,
       outageErrorCode: openIncident.errorCode,
       outageLastFailedAt: openIncident.lastFailedAt ?? null,
+      outageIncidentId: openIncident.id,
     };
     openIncident = null;
   }

@@ -1,13 +1,25 @@
 import type { HistoryStore, StateStore } from './ports.js';
 import { initialStatus } from './state-machine.js';
 import type { LatencyStats } from './stats.js';
-import type { Clock, Incident, Portal, PortalStatus, Uptime } from './types.js';
+import type { Cause, Clock, Incident, Portal, PortalState, PortalStatus, Uptime, VantageView } from './types.js';
 
 /** A portal as the JSON API, the status page and /status show it. Field names are public interface. */
 export interface PortalView
   extends Pick<Portal, 'id' | 'name' | 'url' | 'province' | 'kind'>,
     Pick<PortalStatus, 'state' | 'cause' | 'httpStatus' | 'errorCode' | 'errorCodeEstimate' | 'detail' | 'since' | 'lastCheckedAt' | 'latencyMs'> {
   uptime: Uptime;
+  /** What each vantage point (`hub`, each probe) last saw, and whether it votes now. */
+  vantages: VantageSummary[];
+}
+
+/** One vantage point's view of a portal, as `/api/portals/:id` shows it (public interface). */
+export interface VantageSummary {
+  id: string;
+  state: PortalState;
+  cause: Cause;
+  lastCheckedAt: string;
+  latencyMs: number | null;
+  voting: boolean;
 }
 
 export interface PortalDetailView extends PortalView {
@@ -38,6 +50,8 @@ export function createStatusService(options: {
   history: HistoryStore;
   /** The check loop's memory, when this instance runs it. */
   live?: ReadonlyMap<string, PortalStatus>;
+  /** Which of a portal's vantage points vote now (fresh, their network up, a confirmed state). */
+  voting?: (portalId: string, views: Record<string, VantageView>, now: number) => ReadonlySet<string>;
   clock: Clock;
 }): StatusService {
   async function statusesOf(ids: string[]): Promise<Map<string, PortalStatus>> {
@@ -62,7 +76,23 @@ export function createStatusService(options: {
   /** Until a portal's state is confirmed its uptime is not known either (README: null when unknown). */
   const NO_UPTIME: Uptime = { h24: null, d7: null, d30: null };
 
-  function view(portal: Portal, status: PortalStatus, uptime: Uptime): PortalView {
+  function vantagesOf(portalId: string, status: PortalStatus, now: number): VantageSummary[] {
+    const views = status.vantages;
+    if (!views) return [];
+    const voting = options.voting?.(portalId, views, now) ?? new Set<string>();
+    // The hub first, then the probes by name.
+    const ordered = Object.entries(views).sort(([a], [b]) => (a === 'hub' ? -1 : b === 'hub' ? 1 : a.localeCompare(b)));
+    return ordered.map(([id, view]) => ({
+      id,
+      state: view.state,
+      cause: view.seen.cause,
+      lastCheckedAt: view.seen.at,
+      latencyMs: view.seen.latencyMs,
+      voting: voting.has(id),
+    }));
+  }
+
+  function view(portal: Portal, status: PortalStatus, uptime: Uptime, now: number): PortalView {
     return {
       id: portal.id,
       name: portal.name,
@@ -79,6 +109,7 @@ export function createStatusService(options: {
       lastCheckedAt: status.lastCheckedAt,
       latencyMs: status.latencyMs,
       uptime: status.state === 'unknown' ? NO_UPTIME : uptime,
+      vantages: vantagesOf(portal.id, status, now),
     };
   }
 
@@ -87,7 +118,7 @@ export function createStatusService(options: {
     const ids = portals.map((p) => p.id);
     const [statuses, uptimes] = await Promise.all([statusesOf(ids), options.history.uptimeMany(ids, now)]);
     return portals.map((portal) =>
-      view(portal, statuses.get(portal.id) ?? initialStatus(portal.id, now), uptimes.get(portal.id) ?? { h24: null, d7: null, d30: null }),
+      view(portal, statuses.get(portal.id) ?? initialStatus(portal.id, now), uptimes.get(portal.id) ?? { h24: null, d7: null, d30: null }, now),
     );
   }
 

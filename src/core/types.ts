@@ -1,3 +1,5 @@
+import type { StageSummary } from './tenders/tender-index.js';
+
 /**
  * The vocabulary every part of pantau-lpse shares. Nothing here knows about chat platforms,
  * HTTP frameworks or the store backend.
@@ -54,7 +56,9 @@ export const CAUSES = [
   'access_denied',
   'waf_rejected',
   'bot_challenge',
+  'proxy_error',
   'maintenance_window',
+  'partial_outage',
   'unknown',
 ] as const;
 export type Cause = (typeof CAUSES)[number];
@@ -147,6 +151,10 @@ export interface Transition {
    * holder, a paused monitor), the outage ended somewhere between this and the first healthy check.
    */
   outageLastFailedAt?: string | null | undefined;
+  /** For `up`: the incident it closes. */
+  outageIncidentId?: string | null | undefined;
+  /** Where it was seen from, when more than one vantage point speaks: those agreeing, of how many voting. */
+  vantages?: { agreeing: string[]; voting: number } | undefined;
 }
 
 /** An outage from confirmed DOWN to confirmed UP. */
@@ -215,6 +223,29 @@ export interface PortalStatus {
   /** Increments with every transition: transition ids are `<portalId>:<seq>`, stable across restarts. */
   transitionSeq: number;
   pendingTransitions: PendingTransition[];
+  /** What each vantage point (the hub's own checks, each probe) has seen and confirmed. */
+  vantages?: Record<string, VantageView> | undefined;
+}
+
+/** What one vantage point has seen of one portal and confirmed (see core/vantage/consensus.ts). */
+export interface VantageView {
+  /** Confirmed at this vantage point: `unknown` until enough observations agree. */
+  state: PortalState;
+  /** The latest observation. */
+  seen: {
+    state: ObservedState;
+    cause: Cause;
+    httpStatus: number | null;
+    errorCode: string | null;
+    errorCodeEstimate: string | null;
+    detail: string;
+    networkLevel: boolean;
+    /** When the check started (ISO). */
+    at: string;
+    latencyMs: number | null;
+  };
+  streak: Streak | null;
+  healthyStreak: { count: number; since: string } | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,6 +309,18 @@ export interface AlertItem {
   portal: Portal;
   /** The portal's uptime when the alert was rendered, when known. */
   uptime: Uptime | null;
+  /** The tender stages the change concerns (ending soon for a DOWN, ended during the outage for an UP). */
+  tenders?: AlertTenders | undefined;
+}
+
+/** Tender stages in an alert: the soonest few of `total`, and where the evidence is. */
+export interface AlertTenders {
+  /** `ahead`: ending within `hours` of a DOWN; `during`: ended inside the outage an UP closes. */
+  window: 'ahead' | 'during';
+  hours: number;
+  summary: StageSummary;
+  /** The incident's affected-stages CSV, when a public address is configured. */
+  evidenceUrl: string | null;
 }
 
 /** Everything a platform needs to render one alert message to one chat. */

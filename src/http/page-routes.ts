@@ -14,12 +14,19 @@ import { createStatusPageCaches, renderStatusPage } from './pages/status-page.js
  * (`/portal/:id`), embeddable badges (`/badge/:id.svg`) and an Atom feed of incidents
  * (`/feed.xml`). Server-rendered HTML and SVG, inline CSS, no script: small and fast on a phone.
  */
-export function createPageRenderers(options: { history: HistoryStore; clock: Clock; timezone: string; publicUrl: string | null }): PageRenderers {
+export function createPageRenderers(options: {
+  history: HistoryStore;
+  clock: Clock;
+  timezone: string;
+  publicUrl: string | null;
+  affected?: PageDeps['affected'];
+}): PageRenderers {
   const deps: PageDeps = {
     history: options.history,
     clock: options.clock,
     timeText: createTimeText(options.timezone),
     publicUrl: options.publicUrl,
+    affected: options.affected,
   };
   const badge = async (ctx: HttpContext, match: RegExpExecArray, url: URL) => {
     const { language } = pickLanguage(url, ctx.defaultLanguage);

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { incidentsCsv } from '../core/incidents-csv.js';
 import type { HealthReport } from '../health.js';
+import type { ProbeApi } from './probe-api.js';
+import type { TenderApi } from './tender-api.js';
 import { StoreError } from '../core/ports.js';
 import type { PortalDetailView, PortalView, StatusService } from '../core/status-service.js';
 import type { Language, Portal } from '../core/types.js';
@@ -61,6 +63,7 @@ export function portalDetailJson(view: PortalDetailView) {
   return {
     ...portalJson(view),
     incidents: view.incidents,
+    vantages: view.vantages,
     latency: { p50: view.latency.p50, p95: view.latency.p95, p99: view.latency.p99, hourlyAverageMs: view.latency.hourly },
   };
 }
@@ -76,12 +79,13 @@ const json = (res: ServerResponse, status: number, value: unknown) => send(res, 
  * The HTTP surface: health, metrics, the JSON API, the CSV evidence export, and the pages given by
  * `renderers`. Every handler failure is a 500 with a log line, never a crashed process.
  */
-export function createHttpServer(ctx: HttpContext, renderers: PageRenderers = {}): Server {
+export function createHttpServer(ctx: HttpContext, renderers: PageRenderers = {}, probeApi: ProbeApi | null = null, tenderApi: TenderApi | null = null): Server {
   const log = ctx.logger.child({ component: 'http' });
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (probeApi && (await probeApi.handle(req, res, path))) return;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
 
     if (path === '/healthz') {
       const health = ctx.health();
@@ -102,15 +106,32 @@ export function createHttpServer(ctx: HttpContext, renderers: PageRenderers = {}
     if (match) {
       const portal = portalIn(match);
       if (!portal) return json(res, 404, { error: 'unknown portal' });
-      return json(res, 200, portalDetailJson(await ctx.status.detail(portal)));
+      return json(res, 200, { ...portalDetailJson(await ctx.status.detail(portal)), tendersBlocked: tenderApi?.blocked(portal.id) ?? false });
     }
     match = /^\/api\/portals\/([^/]+)\/incidents\.csv$/.exec(path);
     if (match) {
       const portal = portalIn(match);
       if (!portal) return json(res, 404, { error: 'unknown portal' });
       const detail = await ctx.status.detail(portal, Number.MAX_SAFE_INTEGER);
-      return send(res, 200, incidentsCsv(portal, detail.incidents, ctx.timezone), 'text/csv; charset=utf-8', {
+      const affected = tenderApi ? await tenderApi.counts(portal.id, detail.incidents) : new Map<string, number>();
+      return send(res, 200, incidentsCsv(portal, detail.incidents, ctx.timezone, affected), 'text/csv; charset=utf-8', {
         'content-disposition': `attachment; filename="pantau-lpse-${portal.id}-incidents.csv"`,
+      });
+    }
+    match = /^\/api\/portals\/([^/]+)\/tenders$/.exec(path);
+    if (match && tenderApi) {
+      const portal = portalIn(match);
+      if (!portal) return json(res, 404, { error: 'unknown portal' });
+      return json(res, 200, await tenderApi.tenders(portal));
+    }
+    match = /^\/api\/portals\/([^/]+)\/incidents\/([^/]+)\/affected\.csv$/.exec(path);
+    if (match && tenderApi) {
+      const portal = portalIn(match);
+      const incidentId = pathSegment(match[2]!);
+      const csv = portal && incidentId !== null ? await tenderApi.affected(portal, incidentId) : null;
+      if (csv === null) return json(res, 404, { error: 'unknown portal or incident' });
+      return send(res, 200, csv, 'text/csv; charset=utf-8', {
+        'content-disposition': `attachment; filename="pantau-lpse-${portal!.id}-${incidentId!.replace(/[^A-Za-z0-9_-]/g, '_')}-affected.csv"`,
       });
     }
     for (const route of renderers.extraRoutes ?? []) {

@@ -15,7 +15,9 @@ import {
   type PendingTransition,
   type PortalStatus,
   type Transition,
+  type VantageView,
 } from '../core/types.js';
+import type { ProbeRecord } from '../core/vantage/probes.js';
 
 const causeSchema = z.enum(CAUSES);
 const observedSchema = z.enum(['up', 'degraded', 'down', 'blocked']);
@@ -53,9 +55,28 @@ export const transitionSchema = z.object({
   outageCause: causeSchema.nullable(),
   outageErrorCode: z.string().nullable(),
   outageLastFailedAt: z.string().nullable().optional(),
+  outageIncidentId: z.string().nullable().optional(),
+  vantages: z.object({ agreeing: z.array(z.string().max(64)).max(64), voting: z.number() }).optional(),
 }) satisfies z.ZodType<Transition>;
 
 export const pendingTransitionSchema = transitionSchema.extend({ cycleId: z.string() }) satisfies z.ZodType<PendingTransition>;
+
+const vantageViewSchema = z.object({
+  state: portalStateSchema,
+  seen: z.object({
+    state: observedSchema,
+    cause: causeSchema,
+    httpStatus: z.number().nullable(),
+    errorCode: z.string().nullable(),
+    errorCodeEstimate: z.string().nullable(),
+    detail: z.string(),
+    networkLevel: z.boolean(),
+    at: z.string(),
+    latencyMs: z.number().nullable(),
+  }),
+  streak: z.object({ state: observedSchema, count: z.number(), since: z.string() }).nullable(),
+  healthyStreak: z.object({ count: z.number(), since: z.string() }).nullable(),
+}) satisfies z.ZodType<VantageView>;
 
 export const portalStatusSchema = z.object({
   portalId: z.string(),
@@ -73,6 +94,10 @@ export const portalStatusSchema = z.object({
   openIncident: incidentSchema.nullable(),
   transitionSeq: z.number(),
   pendingTransitions: z.array(pendingTransitionSchema),
+  vantages: z
+    .record(z.string().max(64), vantageViewSchema)
+    .refine((views) => Object.keys(views).length <= 64, 'at most 64 vantage points')
+    .optional(),
 }) satisfies z.ZodType<PortalStatus>;
 
 export const chatRefSchema = z.object({
@@ -124,8 +149,107 @@ export const adHocMaintenanceListSchema = z.array(
   z.object({ portalId: z.string(), until: z.string(), reason: z.string(), by: z.string() }),
 ) satisfies z.ZodType<AdHocMaintenance[]>;
 
+export const probeRecordsSchema = z
+  .array(
+    z.object({
+      id: z.string().max(64),
+      lastSeenAt: z.string().nullable(),
+      online: z.boolean(),
+      portals: z.number(),
+      offline: z.boolean(),
+      bootId: z.string().max(64).nullable(),
+      seq: z.number(),
+      sentAt: z.string().nullable(),
+    }),
+  )
+  .max(1000) satisfies z.ZodType<ProbeRecord[]>;
+
 /** A list of keys (the chat index, the outbox index). */
 export const keyListSchema = z.array(z.string());
 
 /** A record set aside as unreadable, under `quarantine:<key>:<time>`: where it was, why, when, and its stored text. */
 export const quarantinedRecordSchema = z.object({ key: z.string(), problem: z.string(), at: z.string(), raw: z.string() });
+
+// ---------------------------------------------------------------------------------------------
+// Tender impact (src/core/tenders): one record per package, and the collector's per-portal state.
+// Bounds match what the collector keeps, so a record that grew past them is set aside, not loaded.
+
+import {
+  MAX_BADGE_CHARS,
+  MAX_BADGES,
+  MAX_CELL_CHARS,
+  MAX_END_CHANGES,
+  MAX_KODE_CHARS,
+  MAX_NAME_CHARS,
+  MAX_STAGES,
+  TENDER_BLOCK_CAUSES,
+  TENDER_ERROR_CAUSES,
+  type EndChange,
+  type TenderPackage,
+  type StageOccurrence,
+  type TenderPortalState,
+  type TenderStage,
+} from '../core/tenders/types.js';
+
+const tenderStageSchema = z.object({
+  stage: z.string().max(MAX_CELL_CHARS),
+  start: z.number().nullable(),
+  end: z.number().nullable(),
+  bidSubmission: z.boolean(),
+  changes: z.number().nullable(),
+}) satisfies z.ZodType<TenderStage>;
+
+const endChangeSchema = z.object({
+  stage: z.string().max(MAX_CELL_CHARS),
+  occurrence: z.number(),
+  previousEnd: z.number(),
+  end: z.number().nullable(),
+  seenAt: z.number(),
+}) satisfies z.ZodType<EndChange>;
+
+export const tenderPackageSchema = z.object({
+  portalId: z.string().max(64),
+  kode: z.string().max(MAX_KODE_CHARS),
+  kind: z.enum(['tender', 'nontender']),
+  name: z.string().max(MAX_NAME_CHARS),
+  badges: z.array(z.string().max(MAX_BADGE_CHARS)).max(MAX_BADGES),
+  agency: z.string().max(MAX_CELL_CHARS),
+  stageText: z.string().max(MAX_CELL_CHARS),
+  active: z.boolean(),
+  rowFingerprint: z.string().max(64),
+  schedule: z.array(tenderStageSchema).max(MAX_STAGES),
+  scheduleChanges: z.number().nullable(),
+  scheduleFetchedAt: z.number().nullable(),
+  firstSeenAt: z.number(),
+  lastSeenAt: z.number(),
+  endChanges: z.array(endChangeSchema).max(MAX_END_CHANGES),
+}) satisfies z.ZodType<TenderPackage>;
+
+export const tenderPortalStateSchema = z.object({
+  portalId: z.string().max(64),
+  lastRefreshAt: z.number().nullable(),
+  blockedCause: z.enum(TENDER_BLOCK_CAUSES).nullable(),
+  blockedUntil: z.number().nullable(),
+  backoffMs: z.number(),
+  lastErrorCause: z.enum(TENDER_ERROR_CAUSES).nullable(),
+  lastErrorAt: z.number().nullable(),
+}) satisfies z.ZodType<TenderPortalState>;
+
+/** The tender stages an ended outage hit (its evidence), at most a thousand. */
+export const affectedStagesSchema = z
+  .array(
+    z.object({
+      portalId: z.string().max(64),
+      kode: z.string().max(24),
+      kind: z.enum(['tender', 'nontender']),
+      name: z.string().max(300),
+      agency: z.string().max(300),
+      active: z.boolean(),
+      stage: z.string().max(300),
+      stageIndex: z.number().int(),
+      start: z.number().nullable(),
+      end: z.number(),
+      bidSubmission: z.boolean(),
+    }),
+  )
+  .max(1000) satisfies z.ZodType<StageOccurrence[]>;

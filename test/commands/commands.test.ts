@@ -15,6 +15,11 @@ import { commands, createRegistry } from '../../commands/registry.js';
 import { sparkline } from '../../commands/reply-parts.js';
 import type { ChatContext, CommandDeps, Line, Reply } from '../../commands/types.js';
 import pino from 'pino';
+import type { TenderStore } from '../../src/core/ports.js';
+import { createTenderEvidence } from '../../src/core/tenders/evidence.js';
+import { createTenderView } from '../../src/core/tenders/view.js';
+import { createEvidenceStore } from '../../src/store/evidence-store.js';
+import { createTenderStore } from '../../src/store/tender-store.js';
 
 const catalog = createCatalog(loadBuiltInCatalog());
 const GROUP: ChatRef = { platform: 'telegram', chatId: '-100200', threadId: null, guildId: null };
@@ -29,6 +34,7 @@ const plain = (reply: Reply) =>
 
 describe('chat commands', () => {
   let deps: CommandDeps;
+  let tenderStore: TenderStore;
   let admin: boolean;
 
   const context = (overrides: Partial<ChatContext> = {}): ChatContext => ({
@@ -56,6 +62,8 @@ describe('chat commands', () => {
     const subscriptions = createSubscriptionStore(store.keyv, () => NOW);
     await states.setMany([{ ...initialStatus('gresikkab', NOW), state: 'down', cause: 'spse_error', errorCode: '81kep4jo9', errorCodeEstimate: decodeErrorCode('81kep4jo9'), since: new Date(NOW - 2 * 3_600_000 - 13 * 60_000).toISOString() }]);
     const clock = { now: () => NOW };
+    tenderStore = createTenderStore(store.keyv);
+    const view = createTenderView({ live: () => null, store: tenderStore, now: () => NOW });
     deps = {
       catalog,
       subscriptions,
@@ -68,6 +76,7 @@ describe('chat commands', () => {
       publicUrl: null,
       commands: commands.all,
       limits: { maxPortalsPerChat: 100, maxTotal: 50_000 },
+      tenders: { view, evidence: createTenderEvidence({ view, store: createEvidenceStore(store.keyv, { retentionDays: 400 }) }), lookaheadHours: 24 },
       stats: async () => ({ portals: 600 }),
     };
   });

@@ -111,15 +111,15 @@ describe('incidentsCsv', () => {
   const rows = (csv: string) => csv.split('\r\n');
 
   it('has a stable header and one CRLF-terminated row per incident, oldest first', () => {
-    const csv = incidentsCsv(portal, [open, closed], 'Asia/Jakarta');
+    const csv = incidentsCsv(portal, [open, closed], 'Asia/Jakarta', new Map([['gresikkab:4', 3]]));
     expect(INCIDENT_CSV_COLUMNS.join(',')).toBe(
-      'incident_id,portal_id,portal_name,started_at,ended_at,duration_seconds,cause,http_status,error_code,error_code_estimate,checks_failed',
+      'incident_id,portal_id,portal_name,started_at,ended_at,duration_seconds,cause,http_status,error_code,error_code_estimate,checks_failed,affected_stages',
     );
     expect(csv.endsWith('\r\n')).toBe(true);
     expect(rows(csv)).toEqual([
       INCIDENT_CSV_COLUMNS.join(','),
-      'gresikkab:4,gresikkab,"LPSE Kabupaten Gresik, ""Jawa Timur""",2023-05-26T15:48:00+07:00,2023-05-26T18:01:29+07:00,8010,spse_error,500,81kep4jo9,2023-05-25T15:48:09+07:00,134',
-      'gresikkab:6,gresikkab,"LPSE Kabupaten Gresik, ""Jawa Timur""",2023-06-01T07:00:00+07:00,,,timeout,,,,2',
+      'gresikkab:4,gresikkab,"LPSE Kabupaten Gresik, ""Jawa Timur""",2023-05-26T15:48:00+07:00,2023-05-26T18:01:29+07:00,8010,spse_error,500,81kep4jo9,2023-05-25T15:48:09+07:00,134,3',
+      'gresikkab:6,gresikkab,"LPSE Kabupaten Gresik, ""Jawa Timur""",2023-06-01T07:00:00+07:00,,,timeout,,,,2,',
       '',
     ]);
   });

@@ -47,6 +47,7 @@ export const STATE_ORDER: readonly PortalState[] = ['down', 'degraded', 'blocked
 export const PAGE_TEXT = {
   id: {
     title: 'Status Portal LPSE',
+    seenFrom: (n: number) => `terlihat dari ${n} titik pantau`,
     tagline: 'Pemantauan ketersediaan portal pengadaan (LPSE/SPSE) pemerintah',
     allNormal: 'Semua portal normal',
     someDown: (n: number) => `${n} portal down`,
@@ -109,6 +110,10 @@ export const PAGE_TEXT = {
     ended: 'Berakhir',
     duration: 'Durasi',
     checksFailed: 'Pemeriksaan gagal',
+    affectedStages: (n: number) => `${n} tahap tender berakhir selama gangguan`,
+    stageEnded: 'berakhir',
+    moreStages: (n: number) => `…dan ${n} tahap lainnya`,
+    affectedCsv: 'Bukti (CSV)',
     notFoundTitle: 'Portal tidak ditemukan',
     notFoundText: (id: string) => `Tidak ada portal dengan id “${id}” yang dipantau.`,
     feed: 'Umpan Atom gangguan',
@@ -120,6 +125,7 @@ export const PAGE_TEXT = {
   },
   en: {
     title: 'LPSE Portal Status',
+    seenFrom: (n: number) => `seen from ${n} vantage points`,
     tagline: "Availability monitoring of Indonesia's government procurement portals (LPSE/SPSE)",
     allNormal: 'All portals operational',
     someDown: (n: number) => `${n} ${n === 1 ? 'portal' : 'portals'} down`,
@@ -182,6 +188,10 @@ export const PAGE_TEXT = {
     ended: 'Ended',
     duration: 'Duration',
     checksFailed: 'Failed checks',
+    affectedStages: (n: number) => `${n} tender stage${n === 1 ? '' : 's'} ended during the outage`,
+    stageEnded: 'ended',
+    moreStages: (n: number) => `…and ${n} more stage${n === 1 ? '' : 's'}`,
+    affectedCsv: 'Evidence (CSV)',
     notFoundTitle: 'Portal not found',
     notFoundText: (id: string) => `No watched portal has the id “${id}”.`,
     feed: 'Atom feed of incidents',

@@ -1,10 +1,11 @@
 import { causeText, stateText, t } from '../../core/i18n.js';
 import { formatDuration, formatPercent } from '../../core/time.js';
+import type { StageOccurrence } from '../../core/tenders/types.js';
 import type { Incident, Language } from '../../core/types.js';
 import type { HttpContext } from '../server.js';
 import { BAR_DAYS, barDays, dayBar, dayText, latencyChart } from './charts.js';
 import type { PageDeps } from './deps.js';
-import { esc, layout, linker, PAGE_TEXT, pickLanguage, type PageText } from './html.js';
+import { esc, layout, linker, PAGE_TEXT, pickLanguage, type PageText, type TimeText } from './html.js';
 
 const fact = (label: string, html: string) => `<div><dt>${esc(label)}</dt><dd>${html}</dd></div>`;
 
@@ -87,7 +88,8 @@ export async function renderPortalPage(deps: PageDeps, ctx: HttpContext, url: UR
   if (view.incidents.length === 0) out.push(`<p class="note">${esc(words.noIncidents)}</p>`);
   else {
     out.push('<ol class="timeline">');
-    for (const incident of view.incidents) out.push(incidentItem(incident, now, language, time));
+    const affected = await Promise.all(view.incidents.map((incident) => deps.affected?.(incident) ?? Promise.resolve([])));
+    view.incidents.forEach((incident, i) => out.push(incidentItem(incident, now, language, time, affected[i]!, deps.timeText)));
     out.push('</ol>');
   }
   out.push('</section></div>');
@@ -103,7 +105,23 @@ function estimate(iso: string, words: PageText, time: (iso: string) => string): 
   return `≈ ${time(iso)} <span class="est">(${esc(words.estimateNote)})</span>`;
 }
 
-function incidentItem(incident: Incident, now: number, language: Language, time: (iso: string) => string): string {
+/** Stages listed under one incident; the rest are in its CSV. */
+const STAGES_SHOWN = 10;
+
+/** The tender stages an incident hit, soonest end first, with the link to its evidence CSV. */
+function affectedList(incident: Incident, stages: readonly StageOccurrence[], language: Language, timeText: TimeText): string {
+  if (stages.length === 0) return '';
+  const words = t(language, PAGE_TEXT);
+  const csv = `/api/portals/${encodeURIComponent(incident.portalId)}/incidents/${encodeURIComponent(incident.id)}/affected.csv`;
+  const items = stages.slice(0, STAGES_SHOWN).map(
+    (s) =>
+      `<li>${s.bidSubmission ? '📥 ' : ''}<b>${esc(s.stage)}</b> — ${esc(s.name)} (<code>${esc(s.kode)}</code>), ${esc(words.stageEnded)} <time datetime="${new Date(s.end).toISOString()}">${esc(timeText(s.end, language))}</time></li>`,
+  );
+  const more = stages.length > STAGES_SHOWN ? `<li>${esc(words.moreStages(stages.length - STAGES_SHOWN))}</li>` : '';
+  return `<details class="affected"><summary>${esc(words.affectedStages(stages.length))}</summary><ul>${items.join('')}${more}</ul><a href="${esc(csv)}" download>${esc(words.affectedCsv)}</a></details>`;
+}
+
+function incidentItem(incident: Incident, now: number, language: Language, time: (iso: string) => string, stages: readonly StageOccurrence[], timeText: TimeText): string {
   const words = t(language, PAGE_TEXT);
   const open = incident.endedAt === null;
   const duration = incident.durationMs ?? now - Date.parse(incident.startedAt);
@@ -118,6 +136,6 @@ function incidentItem(incident: Incident, now: number, language: Language, time:
   ];
   return (
     `<li class="${open ? 'open' : 'done'}"><p><span class="tag ${open ? 'open' : 'done'}">${esc(open ? words.ongoing : words.resolved)}</span>` +
-    `<b>${esc(causeText(incident.cause, language, incident.httpStatus))}</b></p><dl class="facts">${facts.join('')}</dl></li>`
+    `<b>${esc(causeText(incident.cause, language, incident.httpStatus))}</b></p><dl class="facts">${facts.join('')}</dl>${affectedList(incident, stages, language, timeText)}</li>`
   );
 }

@@ -66,6 +66,9 @@ export function createStatusPageCaches(): StatusPageCaches {
   return { bars: { id: new Map(), en: new Map() }, cards: { id: [new Map(), new Map()], en: [new Map(), new Map()] } };
 }
 
+/** How many vantage points vote on a portal (shown only where probes report). */
+const votingCount = (view: PortalView) => (view.vantages.length > 1 ? view.vantages.filter((v) => v.voting).length : 0);
+
 function sameCard(cached: CachedCard, view: PortalView, duration: string, bar: string): boolean {
   const a = cached.view;
   return (
@@ -79,6 +82,7 @@ function sameCard(cached: CachedCard, view: PortalView, duration: string, bar: s
     a.uptime.h24 === view.uptime.h24 &&
     a.uptime.d7 === view.uptime.d7 &&
     a.uptime.d30 === view.uptime.d30 &&
+    votingCount(a) === votingCount(view) &&
     cached.duration === duration &&
     cached.bar === bar
   );
@@ -231,6 +235,7 @@ function cardDrawer(deps: PageDeps, language: Language, explicit: boolean) {
       esc(deps.timeText(Date.parse(view.since), language)),
       problem ? ` (${esc(duration)})</p><p class="why">${esc(causeText(view.cause, language, view.httpStatus))}` : '',
       problem && view.errorCode ? `${kodeError}${esc(view.errorCode)}</code>` : '',
+      votingCount(view) ? ` · ${esc(words.seenFrom(votingCount(view)))}` : '',
       '</p>',
       bar,
       `<dl class="ups"><div><dt>${h24}</dt><dd>${formatPercent(view.uptime.h24, language)}</dd></div>`,

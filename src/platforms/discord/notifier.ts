@@ -1,7 +1,8 @@
 import { DiscordAPIError, HTTPError, RateLimitError, Routes, type REST } from 'discord.js';
 import { rememberRenderings } from '../../core/alert-text.js';
 import { DeliveryError, type Notifier } from '../../core/notifier.js';
-import { alertMessage } from './format.js';
+import type { Reply } from '../../core/reply.js';
+import { alertMessage, replyEmbed } from './format.js';
 
 /**
  * Discord error codes after which the bot cannot post to the channel any more, so its
@@ -40,9 +41,18 @@ export function createDiscordNotifier(rest: REST) {
   const render = rememberRenderings(alertMessage);
   return {
     platform: 'discord' as const,
-    async deliver(alert) {
+    async deliver(alert, mayAct) {
+      if (!mayAct()) throw new DeliveryError('fenced', 'the lease is no longer proven; not sent');
       try {
         await rest.post(Routes.channelMessages(alert.chat.chatId), { body: render(alert) });
+      } catch (error) {
+        throw toDeliveryError(error);
+      }
+    },
+    async notice(userId: string, reply: Reply) {
+      try {
+        const channel = (await rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string };
+        await rest.post(Routes.channelMessages(channel.id), { body: { embeds: [replyEmbed(reply, 'en')], allowed_mentions: { parse: [] } } });
       } catch (error) {
         throw toDeliveryError(error);
       }

@@ -38,7 +38,11 @@ export function renderReply(reply: Reply, language: Language, limit = TELEGRAM_M
   const head: string[] = [];
   if (reply.title) head.push(renderLine(reply.title));
   const body = reply.lines.map(renderLine);
-  const fields = (reply.fields ?? []).map((f) => `<b>${escapeHtml(f.name)}</b>: ${renderLine(f.value)}`);
+  // A field of several lines (an alert's tender stages) starts them under its name.
+  const fields = (reply.fields ?? []).map((f) => {
+    const value = renderLine(f.value);
+    return `<b>${escapeHtml(f.name)}</b>:${value.includes('\n') ? '\n' : ' '}${value}`;
+  });
   const all = [...head, ...body, ...fields];
   let text = all.join('\n');
   if (visibleLength(text) > limit) {

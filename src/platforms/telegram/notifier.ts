@@ -2,6 +2,7 @@ import { GrammyError, HttpError, type Api } from 'grammy';
 import { alertReply, rememberRenderings } from '../../core/alert-text.js';
 import { DeliveryError, type Notifier } from '../../core/notifier.js';
 import type { Alert } from '../../core/types.js';
+import type { Reply } from '../../core/reply.js';
 import { renderReply } from './format.js';
 
 export interface TelegramRates {
@@ -82,9 +83,11 @@ export function createTelegramNotifier(api: Api, rates: TelegramRates) {
   const render = rememberRenderings((alert) => renderReply(alertReply(alert), alert.language).text);
   return {
     platform: 'telegram' as const,
-    async deliver(alert: Alert) {
+    async deliver(alert: Alert, mayAct: () => boolean) {
       const text = render(alert);
       await pacer.acquire(alert.chat.chatId);
+      // The wait for Telegram's pace may have outlasted this replica's lease (a paused process).
+      if (!mayAct()) throw new DeliveryError('fenced', 'the lease is no longer proven; not sent');
       try {
         await api.sendMessage(alert.chat.chatId, text, {
           parse_mode: 'HTML',
@@ -95,6 +98,14 @@ export function createTelegramNotifier(api: Api, rates: TelegramRates) {
         const failure = toDeliveryError(error);
         if (failure.kind === 'rate_limited') pacer.holdChat(alert.chat.chatId, failure.details.retryAfterMs ?? 1000);
         throw failure;
+      }
+    },
+    async notice(userId: string, reply: Reply) {
+      await pacer.acquire(userId);
+      try {
+        await api.sendMessage(userId, renderReply(reply, 'en').text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
+      } catch (error) {
+        throw toDeliveryError(error);
       }
     },
   } satisfies Notifier;
