@@ -184,9 +184,8 @@ async function main() {
     async function measure() {
 
     // --- leader duties, then full check cycles ------------------------------------------------
-    await app.subscriptions.load();
-    await app.monitor.recover();
-    await app.outbox.start();
+    // As in production: the app takes the lease (a local one here) and its duties with it.
+    await app.start();
     mark('leader');
     const cycleMs: number[] = [];
     const writesPerCycle: number[] = [];
@@ -229,11 +228,7 @@ async function main() {
     }
     mark('rendered');
 
-    // The same page over loopback HTTP through the app's own server (bound to 127.0.0.1 here).
-    await new Promise<void>((resolve, reject) => {
-      app.http.once('error', reject);
-      app.http.listen(0, '127.0.0.1', () => resolve());
-    });
+    // The same page over loopback HTTP through the app's own server.
     const base = `http://127.0.0.1:${app.port()}/`;
     const httpMs: number[] = [];
     for (let i = 0; i < Math.min(20, args.renders); i++) {

@@ -36,7 +36,7 @@ async function buildApp(portals: FarmPortalInfo[], o: CheckEngineOptions): Promi
       timeoutSeconds: o.timeoutMs / 1000,
       maxConcurrentPerHost: o.maxConcurrentPerHost,
       maxConcurrency: o.maxConcurrency,
-      maxRequestsPerSecondPerHost: 1_000_000,
+      maxRequestsPerSecondPerHost: 10_000,
     },
     portals: portals.map((p) => ({ id: p.id, name: `LPSE Bench ${p.id}`, url: p.url })),
   };
@@ -44,8 +44,10 @@ async function buildApp(portals: FarmPortalInfo[], o: CheckEngineOptions): Promi
   // The schema refuses Infinity (JSON cannot say it either); the checker takes it and skips the spacing.
   config.check.maxRequestsPerSecondPerHost = Infinity;
   config.check.referenceUrls = [];
-  // Not started: start() would listen on every interface and take the lease. The cycle is driven by hand.
-  return createApp(config, { logger: pino({ level: 'silent' }), ticker: { start: () => undefined, stop: async () => undefined } });
+  // Started (it takes the lease, a local one, and may act), its cycles driven by hand.
+  const app = await createApp(config, { logger: pino({ level: 'silent' }), ticker: { start: () => undefined, stop: async () => undefined } });
+  await app.start();
+  return app;
 }
 
 function createBare(o: CheckEngineOptions) {
