@@ -1259,6 +1259,12 @@ export interface FakePortal {
   urlFor(path: string): string;
   /** Switches behaviour for the next requests (requests already in progress keep the old one). */
   setMode(mode: PortalMode): void;
+  /**
+   * Serves `mode` instead of the portal's mode to requests whose User-Agent contains `match` (a
+   * string) or matches it (a RegExp): one monitor challenged or cut off while others are served.
+   * Setting the same `match` again replaces its mode; `null` removes it. The first rule set wins.
+   */
+  setModeForUserAgent(match: string | RegExp, mode: PortalMode | null): void;
   readonly requests: RequestLog;
   /** Closes the server and destroys every open socket (hanging ones included). Idempotent. */
   close(): Promise<void>;
@@ -1275,20 +1281,23 @@ export async function createFakePortal(options: FakePortalOptions = {}): Promise
   const ctx: ServeContext = { origin: '', slug, name, rng: seededRandom(options.seed ?? 1), timers, cache: new Map() };
   let current: PortalModeObject = normalizeMode(options.mode ?? 'healthy');
   let handler: Handler = () => {};
+  const byAgent: Array<{ key: string; match: string | RegExp; mode: PortalModeObject; handler: Handler }> = [];
+  const agentRule = (userAgent: string) => byAgent.find((r) => (typeof r.match === 'string' ? userAgent.includes(r.match) : r.match.test(userAgent)));
 
   const handle = await startServer(
     (req, res) => {
       count++;
+      const rule = agentRule(req.headers['user-agent'] ?? '');
       list.push({
         method: req.method ?? 'GET',
         path: req.url ?? '/',
         userAgent: req.headers['user-agent'] ?? null,
         headers: { ...req.headers },
         at: Date.now(),
-        mode: current.kind,
+        mode: rule ? rule.mode.kind : current.kind,
       });
       if (list.length > MAX_LOG) list.splice(0, list.length - MAX_LOG);
-      handler(req, res);
+      (rule ? rule.handler : handler)(req, res);
     },
     tls,
     timers,
@@ -1310,6 +1319,18 @@ export async function createFakePortal(options: FakePortalOptions = {}): Promise
       const next = normalizeMode(mode);
       handler = compileMode(next, ctx);
       current = next;
+    },
+    setModeForUserAgent(match, mode) {
+      const key = typeof match === 'string' ? `s:${match}` : `r:${String(match)}`;
+      const at = byAgent.findIndex((r) => r.key === key);
+      if (mode === null) {
+        if (at >= 0) byAgent.splice(at, 1);
+        return;
+      }
+      const next = normalizeMode(mode);
+      const rule = { key, match, mode: next, handler: compileMode(next, ctx) };
+      if (at >= 0) byAgent[at] = rule;
+      else byAgent.push(rule);
     },
     requests: {
       get count() {
