@@ -260,7 +260,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     live: liveStatuses,
     clock,
     voting: (portalId, views, now) => {
-      const verdict = consensus(new Map(Object.entries(views)), {
+      const verdict = consensus(views, {
         now,
         staleAfterMs: 2 * intervalOf(portalId, now) + config.check.timeoutSeconds * 1000,
         quorum: config.check.quorum ?? null,

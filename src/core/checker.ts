@@ -146,26 +146,52 @@ class Aborted extends Error {
   override name = 'AbortError';
 }
 
-/** Resolves after `ms`, or rejects as soon as `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new Aborted('aborted'));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Aborted('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/**
+ * Waiting checks, all of which one abort ends at once. A waiter holds no listener on any shared
+ * signal: with hundreds of checks queued each cycle, a listener each would be added and removed
+ * per check (and Node's EventTarget removes in linear time).
+ */
+class WaitList {
+  private readonly waiters = new Set<(reason: Error) => void>();
+  private reason: Error | null = null;
+
+  /** Runs `start(resolve, reject)`; the promise is rejected at once when the list is aborted. */
+  wait<T>(start: (resolve: (value: T) => void, reject: (error: Error) => void) => (() => void) | void): Promise<T> {
+    if (this.reason) return Promise.reject(this.reason);
+    const waiters = this.waiters;
+    return new Promise<T>((resolve, reject) => {
+      function onAbort(reason: Error) {
+        cancel?.();
+        reject(reason);
+      }
+      waiters.add(onAbort);
+      const cancel = start(
+        (value) => {
+          waiters.delete(onAbort);
+          resolve(value);
+        },
+        (error) => {
+          waiters.delete(onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  get aborted(): boolean {
+    return this.reason !== null;
+  }
+
+  /** Rejects every waiter, now and later. */
+  abort(reason: Error): void {
+    this.reason = reason;
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const onAbort of waiters) onAbort(reason);
+  }
 }
 
-/** A FIFO counting semaphore whose waiters leave the queue when their signal aborts. */
+/** A FIFO counting semaphore whose waiters are rejected when their wait list is aborted. */
 function createSemaphore(size: number) {
   let free = size;
   const waiting: Array<() => void> = [];
@@ -180,24 +206,19 @@ function createSemaphore(size: number) {
     };
   };
   return {
-    acquire(signal?: AbortSignal): Promise<() => void> {
-      if (signal?.aborted) return Promise.reject(new Aborted('aborted'));
+    acquire(list: WaitList): Promise<() => void> {
+      if (list.aborted) return list.wait(() => undefined);
       if (free > 0) {
         free--;
         return Promise.resolve(releaser());
       }
-      return new Promise<() => void>((resolve, reject) => {
-        const grant = () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(releaser());
-        };
-        const onAbort = () => {
+      return list.wait<() => void>((resolve) => {
+        const grant = () => resolve(releaser());
+        waiting.push(grant);
+        return () => {
           const index = waiting.indexOf(grant);
           if (index !== -1) waiting.splice(index, 1);
-          reject(new Aborted('aborted'));
         };
-        waiting.push(grant);
-        signal?.addEventListener('abort', onAbort, { once: true });
       });
     },
   };
@@ -210,19 +231,22 @@ function createSemaphore(size: number) {
 function createOriginGate(ratePerSecond: number, concurrency: number) {
   const spacingMs = Number.isFinite(ratePerSecond) ? 1000 / ratePerSecond : 0;
   const origins = new Map<string, { nextStartAt: number; semaphore: ReturnType<typeof createSemaphore> }>();
-  return async (origin: string, signal: AbortSignal): Promise<() => void> => {
+  return async (origin: string, list: WaitList): Promise<() => void> => {
     let gate = origins.get(origin);
     if (!gate) {
       gate = { nextStartAt: 0, semaphore: createSemaphore(concurrency) };
       origins.set(origin, gate);
     }
-    const release = await gate.semaphore.acquire(signal);
+    const release = await gate.semaphore.acquire(list);
     const now = Date.now();
     const startAt = Math.max(now, gate.nextStartAt);
     gate.nextStartAt = startAt + spacingMs;
     if (startAt > now) {
       try {
-        await sleep(startAt - now, signal);
+        await list.wait<void>((resolve) => {
+          const timer = setTimeout(resolve, startAt - now);
+          return () => clearTimeout(timer);
+        });
       } catch (error) {
         release();
         throw error;
@@ -230,6 +254,23 @@ function createOriginGate(ratePerSecond: number, concurrency: number) {
     }
     return release;
   };
+}
+
+/** The kept chunks as text, at most BODY_SAMPLE_BYTES of them (most pages arrive in one chunk: no copy then). */
+function bodySample(chunks: Buffer[]): string {
+  if (chunks.length === 1) return chunks[0]!.toString('utf8', 0, Math.min(chunks[0]!.length, BODY_SAMPLE_BYTES));
+  return Buffer.concat(chunks).toString('utf8', 0, BODY_SAMPLE_BYTES);
+}
+
+/**
+ * The result with its page decoded from the chunks each time `body` is read, never kept: classification
+ * reads it once, after the await that hands the result over. Hundreds of checks run at a time, and a
+ * 20 KB string held by a result that is still referenced for a while (a caller's suspended frame)
+ * lives through young-generation collections, is copied and promoted, and costs more than the request
+ * itself; the chunks are small handles to memory outside the JavaScript heap.
+ */
+function withPageText(result: CheckResult, chunks: Buffer[]): CheckResult {
+  return Object.defineProperty(result, 'body', { get: () => bodySample(chunks), enumerable: true, configurable: true });
 }
 
 /** The response headers classification needs, each value bounded. */
@@ -343,13 +384,21 @@ async function closeOrDestroy(dispatcher: Dispatcher): Promise<void> {
 
 /** `promise`, or its rejection with the signal's reason as soon as `signal` aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    }),
-  ]);
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 /**
@@ -372,7 +421,11 @@ export function createChecker(options: CheckerOptions): Checker {
   const resolve = options.resolve ?? resolveAll;
   const forbidden = options.isForbiddenAddress ?? isForbiddenAddress;
   const ownOrigins = normalizeOrigins(options.ownOrigins);
+  // Proxy tunnels being opened listen to this; checks waiting for a slot are on `waits` and checks
+  // in flight are in `inFlight`: abortAll ends all three.
   let shutdown = abortable();
+  let waits = new WaitList();
+  const inFlight = new Set<AbortController>();
   let closed = false;
   const poolTimeouts = {
     keepAliveTimeout: 30_000,
@@ -520,17 +573,14 @@ export function createChecker(options: CheckerOptions): Checker {
   const gate = createOriginGate(options.maxRequestsPerSecondPerHost, options.maxConcurrentPerHost);
   const global = createSemaphore(options.maxConcurrency);
 
+  const requestHeaders = {
+    'user-agent': options.userAgent,
+    accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+    'accept-language': 'id-ID,id;q=0.9,en;q=0.8',
+  };
+
   function fetchOnce(url: URL, signal: AbortSignal, dispatcher: Dispatcher) {
-    const pending = request(url, {
-      method: 'GET',
-      dispatcher,
-      signal,
-      headers: {
-        'user-agent': options.userAgent,
-        accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
-        'accept-language': 'id-ID,id;q=0.9,en;q=0.8',
-      },
-    });
+    const pending = request(url, { method: 'GET', dispatcher, signal, headers: requestHeaders });
     // undici acts on an abort only once the request is on a connection: one still waiting for its
     // connection (a tunnel the proxy never opens, a connect that hangs) would outlive the deadline.
     // The request fails by itself later (the abort is applied when it gets a connection, or the
@@ -540,7 +590,7 @@ export function createChecker(options: CheckerOptions): Checker {
   }
 
   async function check(portal: Pick<Portal, 'id' | 'url'>): Promise<CheckResult> {
-    const stop = shutdown.signal;
+    const list = waits;
     // When the request itself starts (after the politeness gates): reset once the slots are held.
     let startedAt = Date.now();
     let t0 = performance.now();
@@ -564,7 +614,7 @@ export function createChecker(options: CheckerOptions): Checker {
     const failed = (kind: CheckFailureKind, code: string, message: string, extra: Partial<CheckResult> = {}): CheckResult =>
       outcome({ ...extra, failure: { kind, code, message: route.proxy ? route.proxy.scrub(message) : message } });
     const aborted = () => failed('aborted', 'ABORTED', 'check aborted: the checker is stopping');
-    if (closed || stop.aborted) return aborted();
+    if (closed || list.aborted) return aborted();
     let url: URL;
     try {
       url = new URL(portal.url);
@@ -575,12 +625,12 @@ export function createChecker(options: CheckerOptions): Checker {
     let releaseGlobal: () => void;
     let releaseOrigin: () => void;
     try {
-      releaseGlobal = await global.acquire(stop);
+      releaseGlobal = await global.acquire(list);
     } catch {
       return aborted();
     }
     try {
-      releaseOrigin = await gate(url.origin, stop);
+      releaseOrigin = await gate(url.origin, list);
     } catch {
       releaseGlobal();
       return aborted();
@@ -588,7 +638,8 @@ export function createChecker(options: CheckerOptions): Checker {
     startedAt = Date.now();
     t0 = performance.now();
 
-    // The check's own deadline, and the checker-wide stop; whichever comes first.
+    // The check's own deadline, and the checker-wide stop (abortAll aborts every check in flight);
+    // whichever comes first.
     const controller = new AbortController();
     const signal = controller.signal;
     let timedOut = false;
@@ -596,9 +647,9 @@ export function createChecker(options: CheckerOptions): Checker {
       timedOut = true;
       controller.abort(new Aborted('timeout'));
     }, options.timeoutMs);
-    const onStop = () => controller.abort(new Aborted('aborted'));
-    stop.addEventListener('abort', onStop, { once: true });
-    const stopped = () => stop.aborted && !timedOut;
+    inFlight.add(controller);
+    if (list.aborted) controller.abort(new Aborted('aborted'));
+    const stopped = () => list.aborted && !timedOut;
 
     // Starts as the configured address (trusted); redirect hops are guarded unless the portal itself
     // lives on a private network (tests and intranet portals on 127.0.0.1 or 10.x).
@@ -675,17 +726,16 @@ export function createChecker(options: CheckerOptions): Checker {
           if (bodyTruncated) response.body.destroy();
         }
         const socketCert = url.protocol === 'https:' ? route.certs.get(url.origin) ?? null : null;
-        return outcome({
+        return withPageText(outcome({
           status: response.statusCode,
           ttfbMs,
           finalUrl: url.href,
           headers,
-          body: Buffer.concat(chunks).subarray(0, BODY_SAMPLE_BYTES).toString('utf8'),
           bodyBytes,
           bodyTruncated,
           certExpiresAt: socketCert,
           failure: bodyFailure,
-        });
+        }), chunks);
       }
     } catch (error) {
       if (stopped()) return aborted();
@@ -699,16 +749,23 @@ export function createChecker(options: CheckerOptions): Checker {
       });
     } finally {
       clearTimeout(timer);
-      stop.removeEventListener('abort', onStop);
+      inFlight.delete(controller);
       releaseOrigin();
       releaseGlobal();
     }
   }
 
   function abortAll(): void {
+    const reason = new Aborted('aborted');
     const current = shutdown;
     shutdown = abortable();
-    current.abort(new Aborted('aborted'));
+    current.abort(reason);
+    const list = waits;
+    waits = new WaitList();
+    list.abort(reason);
+    const running = [...inFlight];
+    inFlight.clear();
+    for (const controller of running) controller.abort(reason);
   }
 
   return {

@@ -41,7 +41,7 @@ export const MAX_ERROR_CODE_LENGTH = 20;
 // varies between versions, and proxies may rewrite the HTTP status, so the body decides. The code
 // itself is usually wrapped in markup (`Kode Error : <b>81kep4jo9</b>`).
 const KODE_ERROR_LABEL = /kode\s{0,8}error\s{0,8}:/gi;
-const SPSE_ERROR_TEXT = /terjadi\s{1,8}error\s{1,8}pada\s{1,8}aplikasi\s{1,8}spse|terjadi\s{1,8}kesalahan/i;
+const SPSE_ERROR_TEXT = /terjadi\s{1,8}(?:error\s{1,8}pada\s{1,8}aplikasi\s{1,8}spse|kesalahan)/i;
 const SPSE_NOT_FOUND = /halaman\s{1,8}yang\s{1,8}dituju\s{1,8}tidak\s{1,8}ditemukan/i;
 const MAINTENANCE =
   /sedang\s{1,8}(?:dalam\s{1,8})?(?:pemeliharaan|perbaikan|maintenance)|under\s{1,8}maintenance|maintenance\s{1,8}mode/i;
@@ -289,7 +289,7 @@ export function classify(check: CheckResult, options: ClassifyOptions): Classifi
 
   // The monitor's own status page (a redirect there, or a portal URL pointing at the bot) says
   // nothing about the portal: never up.
-  if (OWN_PAGE.test(text.slice(0, HEAD_LIMIT))) {
+  if (OWN_PAGE.test(text.length > HEAD_LIMIT ? text.slice(0, HEAD_LIMIT) : text)) {
     return result({ state: 'degraded', cause: 'no_spse_markers', detail: `HTTP ${status}, a page of the monitor itself` }, status);
   }
 
@@ -334,7 +334,7 @@ export function classify(check: CheckResult, options: ClassifyOptions): Classifi
   }
   // A healthy SPSE home page may mention maintenance in its news; an error status or a page
   // without SPSE's markers may not.
-  if (MAINTENANCE.test(text) && (status >= 500 || !appMarkers)) {
+  if ((status >= 500 || !appMarkers) && MAINTENANCE.test(text)) {
     return result({ state: 'down', cause: 'maintenance_page', detail: `maintenance page (HTTP ${status})` }, status);
   }
   if (status >= 500 && NGINX_FOOTER.test(text)) {

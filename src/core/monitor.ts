@@ -17,7 +17,7 @@ export type VantageObservation = Seen & { portalId: string; at: number; latencyM
 import type { CheckSample } from './stats.js';
 import { BUDGET_SHARE, dueNow, fitToBudget, type Scheduled } from './schedule.js';
 import type { Ticker } from './ticker.js';
-import type { ChatRecord, CheckResult, Classification, Clock, Incident, MaintenanceWindow, PendingTransition, Portal, PortalStatus, Transition } from './types.js';
+import type { ChatRecord, Classification, Clock, Incident, MaintenanceWindow, PendingTransition, Portal, PortalStatus, Transition } from './types.js';
 
 /** A portal to check and how often. */
 export interface WatchedPortal {
@@ -37,6 +37,8 @@ export interface MonitorSettings {
   quorum?: number | null | undefined;
   /** Whether the hub checks portals itself (`check.hubChecks`) or only decides on its probes' word. */
   hubChecks?: boolean | undefined;
+  /** Checks in flight at once (the checker enforces it too): the cycle starts no more than this. */
+  maxConcurrency?: number | undefined;
   failuresToDown: number;
   successesToUp: number;
   degradedLatencyMs: number;
@@ -136,8 +138,12 @@ function originOf(url: string): string {
   }
 }
 
+/** What the cycle keeps of one check until it is applied: the page itself is not needed past classification. */
 interface Checked {
-  result: CheckResult;
+  url: string;
+  startedAt: number;
+  /** Latency as recorded: the whole check, when something answered. */
+  latencyMs: number | null;
   classification: Classification;
 }
 
@@ -259,14 +265,15 @@ export function createMonitor(options: MonitorOptions): Monitor {
     // A failure is checked again soon, so an outage is confirmed within about one interval plus
     // failuresToDown retries; healthy portals cost no more than their interval.
     nextDueAt.set(w.portal.id, result.startedAt + (classification.state === 'down' ? Math.min(intervalMs, retryMs) : intervalMs));
-    // The page itself is not needed past classification; 600 of them would wait for the cycle.
-    return { result: { ...result, body: '', headers: {} }, classification };
+    return { url: result.url, startedAt: result.startedAt, latencyMs: result.status !== null ? Math.round(result.totalMs) : null, classification };
   }
 
   /**
    * Check: started slowest first (by their last check), so a portal that hung last time waits out
    * its timeout while the quick ones go through the other slots, and a cycle with hanging portals
-   * lasts about one timeout. Results come back in the listed order.
+   * lasts about one timeout. Results come back in the listed order. No more checks are started
+   * than may be in flight: a check waiting its turn is a queue position, not a pending request
+   * holding memory for the whole cycle.
    */
   async function checkAll(toCheck: WatchedPortal[], intervals: Map<string, number>): Promise<Evaluated[]> {
     if (!hubChecks) {
@@ -275,11 +282,18 @@ export function createMonitor(options: MonitorOptions): Monitor {
       for (const w of toCheck) nextDueAt.set(w.portal.id, now + (seenFailing(w.portal.id) ? Math.min(retryMs, intervals.get(w.portal.id)!) : intervals.get(w.portal.id)!));
       return toCheck.map((watched) => ({ watched, checked: null }));
     }
-    const started = new Map<WatchedPortal, Promise<Checked | null>>();
-    for (const w of [...toCheck].sort((a, b) => (lastCheckMs.get(b.portal.id) ?? 0) - (lastCheckMs.get(a.portal.id) ?? 0))) {
-      started.set(w, checkOne(w, intervals.get(w.portal.id)!));
-    }
-    const results = await Promise.all(toCheck.map((w) => started.get(w)!));
+    const order = toCheck.map((_, i) => i).sort((a, b) => (lastCheckMs.get(toCheck[b]!.portal.id) ?? 0) - (lastCheckMs.get(toCheck[a]!.portal.id) ?? 0));
+    const results: Array<Checked | null> = new Array<Checked | null>(toCheck.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+      while (next < order.length) {
+        const index = order[next++]!;
+        const w = toCheck[index]!;
+        results[index] = await checkOne(w, intervals.get(w.portal.id)!);
+      }
+    };
+    const workers = Math.max(1, Math.min(options.check.maxConcurrency ?? order.length, order.length));
+    await Promise.all(Array.from({ length: workers }, worker));
     // An aborted check (the monitor is stopping) says nothing: that portal is not evaluated.
     return toCheck.flatMap((watched, i) => (results[i] ? [{ watched, checked: results[i] }] : []));
   }
@@ -318,7 +332,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
       if (referenceVerdict.offline) return true;
     }
     if (networkFailures.length !== checked.length) return false;
-    const hosts = new Set(checked.map((r) => originOf(r.result.url)));
+    const hosts = new Set(checked.map((r) => originOf(r.url)));
     return hosts.size >= OFFLINE_MIN_HOSTS;
   }
 
@@ -341,9 +355,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
       const portalId = watched.portal.id;
       let hub: HubCheck | null = null;
       if (checked) {
-        const latencyMs = checked.result.status !== null ? Math.round(checked.result.totalMs) : null;
+        const { latencyMs } = checked;
         options.metrics?.observeCheck(portalId, checked.classification, latencyMs);
-        hub = { classification: checked.classification, at: checked.result.startedAt, latencyMs };
+        hub = { classification: checked.classification, at: checked.startedAt, latencyMs };
       }
       const evaluation = evaluate(statuses.get(portalId)!, hub, {
         now,

@@ -24,7 +24,7 @@ function viewOf(states: string, endAt = T0): VantageView {
 }
 
 const decide = (views: Record<string, VantageView>, options: Partial<{ quorum: number | null; offline: string[]; now: number }> = {}) =>
-  consensus(new Map(Object.entries(views)), {
+  consensus(views, {
     now: options.now ?? T0,
     staleAfterMs: 3 * MIN,
     quorum: options.quorum ?? null,
@@ -115,6 +115,25 @@ describe('a portal evaluated from its vantage points', () => {
     }
     expect(down).toMatchObject({ kind: 'down', errorCode: '81kep4jo9', vantages: { agreeing: ['hub', 'a'], voting: 2 } });
     expect(status.openIncident?.startedAt).toBe(new Date(at(2)).toISOString());
+  });
+
+  it('ends an outage that turns partial when the others began to see the portal answer, not when the hub began to fail', () => {
+    let status = initialStatus('gresikkab', T0);
+    const at = (i: number) => T0 + i * MIN;
+    const everywhere = (i: number, probes: ObservedState, hub: ObservedState) =>
+      evaluate(withProbe(withProbe(status, 'a', probes, at(i)), 'b', probes, at(i)), { classification: CLASSIFIED[hub], at: at(i), latencyMs: 90 }, ctx(at(i)));
+    for (let i = 0; i < 2; i++) status = everywhere(i, 'up', 'up').status;
+    for (let i = 2; i < 6; i++) status = everywhere(i, 'down', 'down').status;
+    expect(status.openIncident?.startedAt).toBe(new Date(at(2)).toISOString());
+    // The probes see it answering again from minute 6; the hub still gets the error page.
+    let up = null;
+    for (let i = 6; i < 9; i++) {
+      const result = everywhere(i, 'up', 'down');
+      status = result.status;
+      up ??= result.outcome?.transition?.kind === 'up' ? result.outcome.transition : null;
+    }
+    expect(status).toMatchObject({ state: 'degraded', cause: 'partial_outage', openIncident: null });
+    expect(up).toMatchObject({ outageStartedAt: new Date(at(2)).toISOString(), outageDurationMs: 4 * MIN });
   });
 
   it('counts in the history what the probes agree on when the hub is blocked', () => {

@@ -71,18 +71,60 @@ export interface Verdict {
   representative: { id: string; view: VantageView } | null;
   /** When the run the verdict rests on began (the earliest among those agreeing) and how many checks it took. */
   run: { since: string; checks: number } | null;
+  /**
+   * For a partial outage: the healthy run of those that see the portal answering. An outage that
+   * ends in a partial one ends when they began to see it healthy, not when the others began to fail.
+   */
+  healthyRun?: { since: string; checks: number } | null;
 }
 
 const isHealthy = (state: PortalState) => state === 'up' || state === 'degraded';
 
-/** The portal's verdict from its vantage points' views. */
-export function consensus(views: ReadonlyMap<string, VantageView>, options: ConsensusOptions): Verdict {
+/** The hub first, then the probes by name: the order alerts and the API list them in. */
+function byName(a: string, b: string): number {
+  return a === HUB ? -1 : b === HUB ? 1 : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The view standing for a group: the hub's when it is one of them, else the most recent. */
+function representativeOf(views: Readonly<Record<string, VantageView>>, ids: string[]): { id: string; view: VantageView } {
+  if (ids.includes(HUB)) return { id: HUB, view: views[HUB]! };
+  let id = ids[0]!;
+  let at = Date.parse(views[id]!.seen.at);
+  for (let i = 1; i < ids.length; i++) {
+    const candidateAt = Date.parse(views[ids[i]!]!.seen.at);
+    if (candidateAt > at) {
+      id = ids[i]!;
+      at = candidateAt;
+    }
+  }
+  return { id, view: views[id]! };
+}
+
+/** The run a group rests on: from the earliest start among them, as long as the longest of them. */
+function runOf(views: Readonly<Record<string, VantageView>>, ids: string[], healthyRun: boolean): { since: string; checks: number } | null {
+  let since: string | null = null;
+  let checks = 0;
+  for (const id of ids) {
+    const view = views[id]!;
+    const run = healthyRun ? view.healthyStreak : view.streak;
+    if (!run) continue;
+    if (since === null || run.since < since) since = run.since;
+    if (run.count > checks) checks = run.count;
+  }
+  return since === null ? null : { since, checks };
+}
+
+/** The portal's verdict from its vantage points' views (by vantage point id). */
+export function consensus(views: Readonly<Record<string, VantageView>>, options: ConsensusOptions): Verdict {
   const voting: string[] = [];
   const down: string[] = [];
   const healthy: string[] = [];
   let freshBlocked = 0;
   let fresh = 0;
-  for (const [id, view] of views) {
+  let known = 0;
+  for (const id in views) {
+    known += 1;
+    const view = views[id]!;
     if (options.now - Date.parse(view.seen.at) > options.staleAfterMs) continue;
     fresh += 1;
     if (view.state === 'blocked') freshBlocked += 1;
@@ -92,36 +134,24 @@ export function consensus(views: ReadonlyMap<string, VantageView>, options: Cons
     else continue;
     voting.push(id);
   }
-  // The hub first, then the probes by name: the order alerts and the API list them in.
-  const byName = (a: string, b: string) => (a === HUB ? -1 : b === HUB ? 1 : a < b ? -1 : a > b ? 1 : 0);
-  voting.sort(byName);
-  down.sort(byName);
-  healthy.sort(byName);
+  if (voting.length > 1) {
+    voting.sort(byName);
+    down.sort(byName);
+    healthy.sort(byName);
+  }
   const quorum = options.quorum ?? Math.floor(voting.length / 2) + 1;
-  const pick = (ids: string[]) => {
-    const id = ids.includes(HUB) ? HUB : ids.reduce((a, b) => (Date.parse(views.get(a)!.seen.at) >= Date.parse(views.get(b)!.seen.at) ? a : b));
-    return { id, view: views.get(id)! };
-  };
-  const runOf = (ids: string[], healthyRun: boolean) => {
-    const runs = ids.map((id) => {
-      const view = views.get(id)!;
-      return healthyRun ? view.healthyStreak : view.streak;
-    });
-    const known = runs.filter((r): r is NonNullable<typeof r> => r !== null);
-    if (known.length === 0) return null;
-    const earliest = known.reduce((a, b) => (a.since <= b.since ? a : b));
-    return { since: earliest.since, checks: Math.max(...known.map((r) => r.count)) };
-  };
-  const base = { voting, down, healthy, known: views.size };
+  const base = { voting, down, healthy, known };
   if (voting.length === 0) {
     if (fresh > 0 && freshBlocked === fresh) {
-      const blocked = [...views.keys()].filter((id) => views.get(id)!.state === 'blocked');
-      return { ...base, verdict: 'blocked', representative: pick(blocked), run: runOf(blocked, false) };
+      const blocked = Object.keys(views).filter((id) => views[id]!.state === 'blocked');
+      return { ...base, verdict: 'blocked', representative: representativeOf(views, blocked), run: runOf(views, blocked, false) };
     }
     return { ...base, verdict: 'none', representative: null, run: null };
   }
-  if (down.length >= quorum) return { ...base, verdict: 'down', representative: pick(down), run: runOf(down, false) };
-  if (down.length > 0) return { ...base, verdict: 'partial', representative: pick(down), run: runOf(down, false) };
-  if (healthy.length >= quorum) return { ...base, verdict: 'healthy', representative: pick(healthy), run: runOf(healthy, true) };
+  if (down.length >= quorum) return { ...base, verdict: 'down', representative: representativeOf(views, down), run: runOf(views, down, false) };
+  if (down.length > 0) {
+    return { ...base, verdict: 'partial', representative: representativeOf(views, down), run: runOf(views, down, false), healthyRun: runOf(views, healthy, true) };
+  }
+  if (healthy.length >= quorum) return { ...base, verdict: 'healthy', representative: representativeOf(views, healthy), run: runOf(views, healthy, true) };
   return { ...base, verdict: 'none', representative: null, run: null };
 }

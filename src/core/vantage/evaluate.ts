@@ -64,6 +64,17 @@ export function withObservation(status: PortalStatus, vantageId: string, classif
   return { ...status, vantages: views };
 }
 
+/** The views still remembered (the same object when none is dropped). */
+function withoutForgotten(views: Readonly<Record<string, VantageView>>, now: number): Readonly<Record<string, VantageView>> {
+  let kept: Record<string, VantageView> | null = null;
+  for (const id in views) {
+    if (now - Date.parse(views[id]!.seen.at) <= FORGET_VIEW_MS) continue;
+    kept ??= { ...views };
+    delete kept[id];
+  }
+  return kept ?? views;
+}
+
 function verdictClassification(verdict: Verdict, prev: PortalStatus): Classification | null {
   const rep = verdict.representative;
   if (!rep) return null;
@@ -103,11 +114,8 @@ export function evaluate(prev: PortalStatus, hub: HubCheck | null, ctx: Evaluati
   // While the hub itself is cut off, "nothing answered" says nothing about the portal.
   const hubCounts = hub !== null && !(ctx.hubOffline && hub.classification.networkLevel);
   if (hub && hubCounts) status = withObservation(status, HUB, hub.classification, hub.at, hub.latencyMs, ctx.thresholds);
-  const views = new Map<string, VantageView>();
-  for (const [id, view] of Object.entries(status.vantages ?? {})) {
-    if (ctx.now - Date.parse(view.seen.at) <= FORGET_VIEW_MS) views.set(id, view);
-  }
-  if (views.size !== Object.keys(status.vantages ?? {}).length) status = { ...status, vantages: Object.fromEntries(views) };
+  const views = withoutForgotten(status.vantages ?? {}, ctx.now);
+  if (views !== status.vantages && status.vantages) status = { ...status, vantages: views };
 
   const verdict = consensus(views, {
     now: ctx.now,
@@ -138,7 +146,9 @@ export function evaluate(prev: PortalStatus, hub: HubCheck | null, ctx: Evaluati
     const confirming = prev.state === 'unknown' && seen ? { detail: `seen ${seen.state} (${seen.detail}); confirming` } : {};
     return { status: { ...touched, ...confirming }, outcome: null, sample, verdict };
   }
-  const outcome = step(status, { kind: 'check', at: latest.at, latencyMs: latest.latencyMs, classification, run: verdict.run ?? undefined }, { failuresToDown: 1, successesToUp: 1 }, ctx.cycleId);
+  // An outage ending in a partial one ends when the others began to see the portal answer.
+  const run = verdict.verdict === 'partial' && prev.state === 'down' ? verdict.healthyRun : verdict.run;
+  const outcome = step(status, { kind: 'check', at: latest.at, latencyMs: latest.latencyMs, classification, run: run ?? undefined }, { failuresToDown: 1, successesToUp: 1 }, ctx.cycleId);
   const vantages = vantagesOf(verdict);
   if (outcome.transition && vantages) {
     const transition = { ...outcome.transition, vantages };
