@@ -2,6 +2,7 @@ import { createApp, type App } from './app.js';
 import { ConfigError, readConfig } from './config.js';
 import { proxySecrets } from './core/checker.js';
 import { createLogger } from './logger.js';
+import { stopOnSignals } from './shutdown.js';
 
 /**
  * Composition root: read the config, build every part, start, and stop once on SIGTERM/SIGINT.
@@ -45,33 +46,8 @@ async function main() {
     return;
   }
 
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    signals += 1;
-    if (signals === 1) {
-      logger.info({ signal }, 'stopping');
-      // Docker waits 10 s after SIGTERM: leave before it has to kill.
-      const forced = setTimeout(() => {
-        logger.error('stop took too long; exiting');
-        process.exit(1);
-      }, 8000);
-      forced.unref();
-      app.stop().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'error while stopping');
-          process.exit(1);
-        },
-      );
-    } else if (signals === 2) {
-      logger.warn({ signal }, 'already stopping; send the signal again to exit at once');
-    } else {
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection; going on'));
+  // Docker waits 10 s after SIGTERM: leave before it has to kill.
+  stopOnSignals(logger, () => app.stop(), 8000);
 }
 
 void main();

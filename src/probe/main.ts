@@ -1,6 +1,7 @@
 import { ConfigError, readConfig } from '../config.js';
 import { proxySecrets } from '../core/checker.js';
 import { createLogger } from '../logger.js';
+import { stopOnSignals } from '../shutdown.js';
 import { createProbe } from './probe.js';
 import { ProbeSettingsError, readProbeSettings } from './settings.js';
 
@@ -52,33 +53,8 @@ async function main() {
   const probe = createProbe({ hubUrl: settings.hubUrl, probeId: settings.probeId, token: settings.token, check: config.check, logger });
   probe.start();
 
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    signals += 1;
-    if (signals === 1) {
-      logger.info({ signal }, 'stopping');
-      // The last report has 2 s; closing connections up to 1 s more. Leave well before Docker's 10 s.
-      const forced = setTimeout(() => {
-        logger.error('stop took too long; exiting');
-        process.exit(1);
-      }, 5000);
-      forced.unref();
-      probe.stop().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'error while stopping');
-          process.exit(1);
-        },
-      );
-    } else if (signals === 2) {
-      logger.warn({ signal }, 'already stopping; send the signal again to exit at once');
-    } else {
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection; going on'));
+  // The last report has 2 s; closing connections up to 1 s more. Leave well before Docker's 10 s.
+  stopOnSignals(logger, () => probe.stop(), 5000);
 }
 
 void main();
