@@ -231,19 +231,8 @@ export interface PortalStatus {
 export interface VantageView {
   /** Confirmed at this vantage point: `unknown` until enough observations agree. */
   state: PortalState;
-  /** The latest observation. */
-  seen: {
-    state: ObservedState;
-    cause: Cause;
-    httpStatus: number | null;
-    errorCode: string | null;
-    errorCodeEstimate: string | null;
-    detail: string;
-    networkLevel: boolean;
-    /** When the check started (ISO). */
-    at: string;
-    latencyMs: number | null;
-  };
+  /** The latest observation: its classification, when the check started (ISO) and its latency. */
+  seen: Classification & { at: string; latencyMs: number | null };
   streak: Streak | null;
   healthyStreak: { count: number; since: string } | null;
 }
