@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Agent, buildConnector, Pool, ProxyAgent, request, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent, buildConnector, Pool, ProxyAgent, type Dispatcher } from 'undici';
 import {
   assertPublicTarget,
   guardedLookup,
@@ -402,6 +403,145 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
+ * A check's deadline and the checker-wide stop, whichever comes first. The exchange in progress is
+ * told directly (one callback, no listener on an EventTarget: hundreds of checks a second add and
+ * remove nothing); an AbortSignal is made only for the rare awaits that take one (redirect policy).
+ */
+class Deadline {
+  reason: Error | null = null;
+  private onAbortHook: ((reason: Error) => void) | null = null;
+  private controller: AbortController | null = null;
+
+  get aborted(): boolean {
+    return this.reason !== null;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Who is told when the deadline passes (one exchange at a time); null to stop telling. */
+  onAbort(hook: ((reason: Error) => void) | null): void {
+    this.onAbortHook = hook;
+  }
+
+  abort(reason: Error): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.onAbortHook?.(reason);
+    this.controller?.abort(reason);
+  }
+}
+
+/** What one HTTP exchange produced: the response head, then the body as far as it was read. */
+interface Exchange {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /** performance.now() when the response head arrived. */
+  headAt: number;
+  /** The first BODY_SAMPLE_BYTES (or a little more: whole chunks) of the body. */
+  chunks: Buffer[];
+  bodyBytes: number;
+  /** The body went past the cap and was not read further. */
+  bodyTruncated: boolean;
+  /** What ended the body early (a reset, the deadline); null when it was read to its end or to the cap. */
+  bodyError: Error | null;
+}
+
+/** A redirect's own body is read (to keep its connection) up to this, then the connection is dropped. */
+const REDIRECT_BODY_LIMIT = 65_536;
+
+class BodyCapReached extends Error {
+  override name = 'BodyCapReached';
+}
+
+/**
+ * One GET through undici's dispatcher interface, its body collected by callbacks: no response
+ * stream, no async iterator, no promise per chunk (a check costs little more than its request).
+ * Rejects when no response head arrived (DNS, connect, TLS, the deadline); once one has, it
+ * resolves, and a failure while reading the body is recorded as `bodyError`. A redirect's body is
+ * not kept.
+ */
+function exchange(url: URL, dispatcher: Dispatcher, headers: Record<string, string>, deadline: Deadline, maxBodyBytes: number): Promise<Exchange> {
+  return new Promise<Exchange>((resolve, reject) => {
+    if (deadline.reason) {
+      reject(deadline.reason);
+      return;
+    }
+    let controller: Dispatcher.DispatchController | null = null;
+    let response: Exchange | null = null;
+    let redirect = false;
+    let kept = 0;
+    let settled = false;
+    const settle = (error: Error | null) => {
+      if (settled) return;
+      settled = true;
+      deadline.onAbort(null);
+      if (response) {
+        response.bodyError = error;
+        resolve(response);
+      } else {
+        reject(error ?? new Error('the connection closed before a response'));
+      }
+    };
+    // undici applies an abort once the request is on a connection: one still waiting for its
+    // connection (a tunnel the proxy never opens, a connect that hangs) is answered at once, and
+    // aborted when it gets one.
+    deadline.onAbort((reason) => {
+      controller?.abort(reason);
+      settle(reason);
+    });
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(started) {
+        controller = started;
+        if (settled) started.abort(deadline.reason ?? new BodyCapReached('check ended'));
+      },
+      onResponseStart(_controller, statusCode, responseHeaders) {
+        // 1xx heads are informational: the real one follows.
+        if (settled || statusCode < 200) return;
+        redirect = statusCode >= 300 && statusCode < 400 && typeof responseHeaders.location === 'string';
+        response = { statusCode, headers: responseHeaders, headAt: performance.now(), chunks: [], bodyBytes: 0, bodyTruncated: false, bodyError: null };
+      },
+      onResponseData(current, chunk) {
+        if (settled || !response) return;
+        response.bodyBytes += chunk.length;
+        if (redirect) {
+          if (response.bodyBytes > REDIRECT_BODY_LIMIT) {
+            settle(null);
+            current.abort(new BodyCapReached('redirect body over its limit'));
+          }
+          return;
+        }
+        if (kept < BODY_SAMPLE_BYTES) {
+          response.chunks.push(chunk);
+          kept += chunk.length;
+        }
+        if (response.bodyBytes > maxBodyBytes) {
+          response.bodyTruncated = true;
+          settle(null);
+          current.abort(new BodyCapReached('body over its cap'));
+        }
+      },
+      onResponseEnd() {
+        settle(null);
+      },
+      onResponseError(_controller, error) {
+        settle(error);
+      },
+    };
+    try {
+      dispatcher.dispatch({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers }, handler);
+    } catch (error) {
+      settle(error as Error);
+    }
+  });
+}
+
+/**
  * Creates the HTTP checker: one GET per check with a whole-check deadline, a body cap, manual
  * redirects (to know the final URL, count hops, and refuse targets on private networks or the bot
  * itself), keep-alive per origin, and the TLS certificate's expiry captured at connect time. It
@@ -425,7 +565,7 @@ export function createChecker(options: CheckerOptions): Checker {
   // in flight are in `inFlight`: abortAll ends all three.
   let shutdown = abortable();
   let waits = new WaitList();
-  const inFlight = new Set<AbortController>();
+  const inFlight = new Set<Deadline>();
   let closed = false;
   const poolTimeouts = {
     keepAliveTimeout: 30_000,
@@ -579,16 +719,6 @@ export function createChecker(options: CheckerOptions): Checker {
     'accept-language': 'id-ID,id;q=0.9,en;q=0.8',
   };
 
-  function fetchOnce(url: URL, signal: AbortSignal, dispatcher: Dispatcher) {
-    const pending = request(url, { method: 'GET', dispatcher, signal, headers: requestHeaders });
-    // undici acts on an abort only once the request is on a connection: one still waiting for its
-    // connection (a tunnel the proxy never opens, a connect that hangs) would outlive the deadline.
-    // The request fails by itself later (the abort is applied when it gets a connection, or the
-    // connection fails): nothing is left unhandled.
-    pending.catch(() => undefined);
-    return untilAborted(pending, signal);
-  }
-
   async function check(portal: Pick<Portal, 'id' | 'url'>): Promise<CheckResult> {
     const list = waits;
     // When the request itself starts (after the politeness gates): reset once the slots are held.
@@ -640,15 +770,14 @@ export function createChecker(options: CheckerOptions): Checker {
 
     // The check's own deadline, and the checker-wide stop (abortAll aborts every check in flight);
     // whichever comes first.
-    const controller = new AbortController();
-    const signal = controller.signal;
+    const deadline = new Deadline();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort(new Aborted('timeout'));
+      deadline.abort(new Aborted('timeout'));
     }, options.timeoutMs);
-    inFlight.add(controller);
-    if (list.aborted) controller.abort(new Aborted('aborted'));
+    inFlight.add(deadline);
+    if (list.aborted) deadline.abort(new Aborted('aborted'));
     const stopped = () => list.aborted && !timedOut;
 
     // Starts as the configured address (trusted); redirect hops are guarded unless the portal itself
@@ -673,17 +802,16 @@ export function createChecker(options: CheckerOptions): Checker {
           // resolution first (DNS rebinding: the proxy may get another answer, see
           // assertPublicTarget). The configured host itself is trusted, also where only the proxy
           // can resolve it (an office intranet portal redirecting within itself).
-          if (route.proxy && url.hostname !== configuredHost) await untilAborted(assertPublicTarget(url, resolve, forbidden), signal);
+          if (route.proxy && url.hostname !== configuredHost) await untilAborted(assertPublicTarget(url, resolve, forbidden), deadline.signal);
         }
         hopStartedAt = performance.now();
         waiting = true;
-        const response = await fetchOnce(url, signal, guarded ? route.guarded : route.dispatcher);
+        const response = await exchange(url, guarded ? route.guarded : route.dispatcher, requestHeaders, deadline, options.maxBodyBytes);
         waiting = false;
         answered = url;
         const location = response.headers.location;
         if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
           lastStatus = response.statusCode;
-          await response.body.dump({ signal, limit: 65_536 }).catch(() => undefined);
           if (hop >= options.maxRedirects) {
             return failed('too_many_redirects', 'TOO_MANY_REDIRECTS', `more than ${options.maxRedirects} redirects`, {
               status: response.statusCode,
@@ -694,36 +822,19 @@ export function createChecker(options: CheckerOptions): Checker {
           if ('refused' in next) {
             throw refusalError(next.refused, `redirect to ${location.slice(0, 200)} refused`);
           }
-          privatePortal ??= await untilAborted(isPrivateHost(new URL(portal.url), resolve, forbidden), signal);
+          privatePortal ??= await untilAborted(isPrivateHost(new URL(portal.url), resolve, forbidden), deadline.signal);
           guarded = !privatePortal;
           url = next.url;
           continue;
         }
-        const ttfbMs = performance.now() - t0;
+        const ttfbMs = response.headAt - t0;
         const headers = keptHeaders(response.headers);
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        let bodyBytes = 0;
-        let bodyTruncated = false;
+        const { chunks, bodyBytes, bodyTruncated, bodyError } = response;
         let bodyFailure: CheckResult['failure'] = null;
-        try {
-          for await (const chunk of response.body as AsyncIterable<Buffer>) {
-            bodyBytes += chunk.length;
-            if (kept < BODY_SAMPLE_BYTES) {
-              chunks.push(chunk);
-              kept += chunk.length;
-            }
-            if (bodyBytes > options.maxBodyBytes) {
-              bodyTruncated = true;
-              break;
-            }
-          }
-        } catch (error) {
-          const code = errorCode(error);
+        if (bodyError) {
+          const code = errorCode(bodyError);
           const kind = stopped() ? 'aborted' : timedOut ? 'timeout' : failureKind(code);
-          bodyFailure = { kind, code: stopped() ? 'ABORTED' : timedOut ? 'TIMEOUT' : code, message: `while reading the body: ${messageOf(error, code)}` };
-        } finally {
-          if (bodyTruncated) response.body.destroy();
+          bodyFailure = { kind, code: stopped() ? 'ABORTED' : timedOut ? 'TIMEOUT' : code, message: `while reading the body: ${messageOf(bodyError, code)}` };
         }
         const socketCert = url.protocol === 'https:' ? route.certs.get(url.origin) ?? null : null;
         return withPageText(outcome({
@@ -749,7 +860,7 @@ export function createChecker(options: CheckerOptions): Checker {
       });
     } finally {
       clearTimeout(timer);
-      inFlight.delete(controller);
+      inFlight.delete(deadline);
       releaseOrigin();
       releaseGlobal();
     }
@@ -765,7 +876,7 @@ export function createChecker(options: CheckerOptions): Checker {
     list.abort(reason);
     const running = [...inFlight];
     inFlight.clear();
-    for (const controller of running) controller.abort(reason);
+    for (const deadline of running) deadline.abort(reason);
   }
 
   return {

@@ -1,11 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { LookupAddress } from 'node:dns';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createChecker, isAborted, isNetworkFailure, type Checker, type CheckerOptions } from '../../src/core/checker.js';
 import { classify, type ClassifyOptions } from '../../src/core/classifier.js';
 import { isForbiddenAddress } from '../../src/core/redirect-policy.js';
 import type { CheckResult } from '../../src/core/types.js';
-import { createFakePortal, createRefusedPort, createSelfSignedCert, type FakePortal, type PortalMode } from '../fakes/fake-portal.js';
+import { createFakePortal, createRefusedPort, createSelfSignedCert, spseHomePage, type FakePortal, type PortalMode } from '../fakes/fake-portal.js';
 
 const DAY_MS = 86_400_000;
 const TIMEOUT_MS = 800;
@@ -166,6 +168,54 @@ describe('checker + classifier against a fake SPSE portal', () => {
     } finally {
       await central.close();
     }
+  });
+});
+
+describe('checker: what an answer sends before and around the page', () => {
+  let server: Server;
+  let base: string;
+  let redirectBytesSent = 0;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/endless-redirect') {
+        // A redirect whose body never ends: it is read up to a limit, then the hop goes on.
+        res.writeHead(302, { location: '/home', 'content-type': 'text/html' });
+        const chunk = Buffer.alloc(16_384, 'x');
+        const timer = setInterval(() => {
+          redirectBytesSent += chunk.length;
+          res.write(chunk);
+        }, 2);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      if (req.url === '/early-hints') {
+        res.writeEarlyHints({ link: '</public/css/style.css>; rel=preload; as=style' });
+      }
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(spseHomePage());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('follows a redirect whose body never ends once 64 KB of it were read, well inside the deadline', async () => {
+    const started = performance.now();
+    const result = await check(checker, `${base}/endless-redirect`);
+    expect(result).toMatchObject({ status: 200, finalUrl: `${base}/home`, failure: null });
+    expect(classify(result, classifyOptions())).toMatchObject({ state: 'up', cause: 'ok' });
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS);
+    expect(redirectBytesSent).toBeGreaterThan(65_536);
+  });
+
+  it('an informational head (103 Early Hints) is not the answer: the page after it is', async () => {
+    const result = await check(checker, `${base}/early-hints`);
+    expect(result).toMatchObject({ status: 200, failure: null, bodyTruncated: false });
+    expect(result.body).toContain('authenticityToken');
+    expect(classify(result, classifyOptions())).toMatchObject({ state: 'up', cause: 'ok' });
   });
 });
 
