@@ -542,14 +542,8 @@ function exchange(url: URL, dispatcher: Dispatcher, headers: Record<string, stri
 }
 
 /**
- * Creates the HTTP checker: one GET per check with a whole-check deadline, a body cap, manual
- * redirects (to know the final URL, count hops, and refuse targets on private networks or the bot
- * itself), keep-alive per origin, and the TLS certificate's expiry captured at connect time. It
- * never throws for what a portal does, and every check can be aborted at once (abortAll).
- */
-/**
- * The checker's stop signal: every check in flight listens to it, hundreds at once, which is no
- * leak (Node would warn past ten listeners).
+ * The checker's stop signal: every proxy tunnel being opened listens to it, possibly hundreds at
+ * once, which is no leak (Node would warn past ten listeners).
  */
 function abortable(): AbortController {
   const controller = new AbortController();
@@ -557,6 +551,12 @@ function abortable(): AbortController {
   return controller;
 }
 
+/**
+ * Creates the HTTP checker: one GET per check with a whole-check deadline, a body cap, manual
+ * redirects (to know the final URL, count hops, and refuse targets on private networks or the bot
+ * itself), keep-alive per origin, and the TLS certificate's expiry captured at connect time. It
+ * never throws for what a portal does, and every check can be aborted at once (abortAll).
+ */
 export function createChecker(options: CheckerOptions): Checker {
   const resolve = options.resolve ?? resolveAll;
   const forbidden = options.isForbiddenAddress ?? isForbiddenAddress;
