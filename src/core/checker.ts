@@ -264,14 +264,52 @@ function bodySample(chunks: Buffer[]): string {
 }
 
 /**
- * The result with its page decoded from the chunks each time `body` is read, never kept: classification
- * reads it once, after the await that hands the result over. Hundreds of checks run at a time, and a
- * 20 KB string held by a result that is still referenced for a while (a caller's suspended frame)
- * lives through young-generation collections, is copied and promoted, and costs more than the request
- * itself; the chunks are small handles to memory outside the JavaScript heap.
+ * A check that got an answer, its page decoded from the chunks each time `body` is read, never kept:
+ * classification reads it once, after the await that hands the result over. Hundreds of checks run
+ * at a time, and a 20 KB string held by a result that is still referenced for a while (a caller's
+ * suspended frame) lives through young-generation collections, is copied and promoted, and costs
+ * more than the request itself; the chunks are small handles to memory outside the JavaScript heap.
+ * A class, so that every result shares one shape and one getter (no property defined per result).
  */
-function withPageText(result: CheckResult, chunks: Buffer[]): CheckResult {
-  return Object.defineProperty(result, 'body', { get: () => bodySample(chunks), enumerable: true, configurable: true });
+class AnsweredCheck implements CheckResult {
+  readonly portalId: string;
+  readonly url: string;
+  readonly startedAt: number;
+  readonly status: number | null;
+  readonly ttfbMs: number | null;
+  readonly totalMs: number;
+  readonly finalUrl: string;
+  readonly headers: Record<string, string>;
+  readonly bodyBytes: number;
+  readonly bodyTruncated: boolean;
+  readonly certExpiresAt: number | null;
+  readonly failure: CheckResult['failure'];
+  readonly #chunks: Buffer[];
+
+  constructor(fields: Omit<CheckResult, 'body'>, chunks: Buffer[]) {
+    this.portalId = fields.portalId;
+    this.url = fields.url;
+    this.startedAt = fields.startedAt;
+    this.status = fields.status;
+    this.ttfbMs = fields.ttfbMs;
+    this.totalMs = fields.totalMs;
+    this.finalUrl = fields.finalUrl;
+    this.headers = fields.headers;
+    this.bodyBytes = fields.bodyBytes;
+    this.bodyTruncated = fields.bodyTruncated;
+    this.certExpiresAt = fields.certExpiresAt;
+    this.failure = fields.failure;
+    this.#chunks = chunks;
+  }
+
+  get body(): string {
+    return bodySample(this.#chunks);
+  }
+
+  /** Serialized (logs, tests) with its page, like any other result. */
+  toJSON(): CheckResult {
+    return { ...this, body: this.body };
+  }
 }
 
 /** The response headers classification needs, each value bounded. */
@@ -837,16 +875,23 @@ export function createChecker(options: CheckerOptions): Checker {
           bodyFailure = { kind, code: stopped() ? 'ABORTED' : timedOut ? 'TIMEOUT' : code, message: `while reading the body: ${messageOf(bodyError, code)}` };
         }
         const socketCert = url.protocol === 'https:' ? route.certs.get(url.origin) ?? null : null;
-        return withPageText(outcome({
-          status: response.statusCode,
-          ttfbMs,
-          finalUrl: url.href,
-          headers,
-          bodyBytes,
-          bodyTruncated,
-          certExpiresAt: socketCert,
-          failure: bodyFailure,
-        }), chunks);
+        return new AnsweredCheck(
+          {
+            portalId: portal.id,
+            url: portal.url,
+            startedAt,
+            status: response.statusCode,
+            ttfbMs,
+            totalMs: performance.now() - t0,
+            finalUrl: url.href,
+            headers,
+            bodyBytes,
+            bodyTruncated,
+            certExpiresAt: socketCert,
+            failure: bodyFailure,
+          },
+          chunks,
+        );
       }
     } catch (error) {
       if (stopped()) return aborted();
