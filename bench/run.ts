@@ -55,7 +55,7 @@ try {
   await section('checkEngine', 90_000, async () => {
     const f = await getFarm();
     log(`  farm: ${f.ready.portals.length} portals on ${f.ready.origins.length} hosts`);
-    return benchCheckEngine({ portals: f.ready.portals, timeoutMs: 3000, maxConcurrency: 200, maxConcurrentPerHost: 50, runs: 3, log });
+    return benchCheckEngine({ portals: f.ready.portals, timeoutMs: 3000, maxConcurrency: 200, maxConcurrentPerHost: 50, runs: 3, noHangRuns: 9, log });
   });
 
   await section('memoryAndStatus', 90_000, async () => {

@@ -282,7 +282,9 @@ export function createMonitor(options: MonitorOptions): Monitor {
       for (const w of toCheck) nextDueAt.set(w.portal.id, now + (seenFailing(w.portal.id) ? Math.min(retryMs, intervals.get(w.portal.id)!) : intervals.get(w.portal.id)!));
       return toCheck.map((watched) => ({ watched, checked: null }));
     }
-    const order = toCheck.map((_, i) => i).sort((a, b) => (lastCheckMs.get(toCheck[b]!.portal.id) ?? 0) - (lastCheckMs.get(toCheck[a]!.portal.id) ?? 0));
+    // Each portal's last duration looked up once, not twice per comparison (950 portals: ~19,000 lookups).
+    const lastMs = toCheck.map((w) => lastCheckMs.get(w.portal.id) ?? 0);
+    const order = toCheck.map((_, i) => i).sort((a, b) => lastMs[b]! - lastMs[a]!);
     const results: Array<Checked | null> = new Array<Checked | null>(toCheck.length).fill(null);
     let next = 0;
     const worker = async () => {
