@@ -536,7 +536,7 @@ function exchange(url: URL, dispatcher: Dispatcher, headers: Record<string, stri
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(started) {
         controller = started;
-        if (settled) started.abort(deadline.reason ?? new BodyCapReached('check ended'));
+        if (settled) started.abort(deadline.reason ?? new Aborted('aborted'));
       },
       onResponseStart(_controller, statusCode, responseHeaders) {
         // 1xx heads are informational: the real one follows.
