@@ -450,10 +450,6 @@ class Deadline {
   private onAbortHook: ((reason: Error) => void) | null = null;
   private controller: AbortController | null = null;
 
-  get aborted(): boolean {
-    return this.reason !== null;
-  }
-
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
@@ -876,20 +872,7 @@ export function createChecker(options: CheckerOptions): Checker {
         }
         const socketCert = url.protocol === 'https:' ? route.certs.get(url.origin) ?? null : null;
         return new AnsweredCheck(
-          {
-            portalId: portal.id,
-            url: portal.url,
-            startedAt,
-            status: response.statusCode,
-            ttfbMs,
-            totalMs: performance.now() - t0,
-            finalUrl: url.href,
-            headers,
-            bodyBytes,
-            bodyTruncated,
-            certExpiresAt: socketCert,
-            failure: bodyFailure,
-          },
+          outcome({ status: response.statusCode, ttfbMs, finalUrl: url.href, headers, bodyBytes, bodyTruncated, certExpiresAt: socketCert, failure: bodyFailure }),
           chunks,
         );
       }
